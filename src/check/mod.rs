@@ -1,0 +1,3 @@
+//! Stage 5: checks, pure functions from facts to findings.
+
+pub mod finding;

@@ -1,0 +1,1 @@
+//! Stage 3a: Prometheus's relabel engine (placeholder; being written).

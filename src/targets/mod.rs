@@ -1,0 +1,1 @@
+//! Stage 3b: target finalization (placeholder; being written).
