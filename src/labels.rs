@@ -34,5 +34,7 @@ pub fn set_or_delete(labels: &mut Labels, name: &str, value: &str) {
 
 /// The labels a scraped series carries: everything not starting with `__`.
 pub fn visible(labels: &Labels) -> impl Iterator<Item = (&String, &String)> {
-    labels.iter().filter(|(name, _)| !name.starts_with(reserved::RESERVED_PREFIX))
+    labels
+        .iter()
+        .filter(|(name, _)| !name.starts_with(reserved::RESERVED_PREFIX))
 }

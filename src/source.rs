@@ -26,7 +26,11 @@ impl Location {
 
     /// The location of a whole file, for problems that concern the file itself.
     pub fn file_start(file: Arc<Path>) -> Location {
-        Location { file, line: 1, column: 1 }
+        Location {
+            file,
+            line: 1,
+            column: 1,
+        }
     }
 }
 
@@ -65,8 +69,14 @@ mod tests {
     #[test]
     fn relative_paths_join_the_declaring_directory() {
         let declaring = Path::new("/etc/prometheus/prometheus.yml");
-        assert_eq!(resolve_relative(declaring, "sa/token"), PathBuf::from("/etc/prometheus/sa/token"));
-        assert_eq!(resolve_relative(declaring, "/abs/token"), PathBuf::from("/abs/token"));
+        assert_eq!(
+            resolve_relative(declaring, "sa/token"),
+            PathBuf::from("/etc/prometheus/sa/token")
+        );
+        assert_eq!(
+            resolve_relative(declaring, "/abs/token"),
+            PathBuf::from("/abs/token")
+        );
         assert_eq!(resolve_relative(declaring, ""), PathBuf::from(""));
     }
 

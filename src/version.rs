@@ -64,7 +64,9 @@ impl fmt::Display for PrometheusVersion {
 
 /// Why a `--prometheus-version` value was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid Prometheus version {0:?}: expected MAJOR.MINOR, 2.0 or later, for example 2.42 or 3.7")]
+#[error(
+    "invalid Prometheus version {0:?}: expected MAJOR.MINOR, 2.0 or later, for example 2.42 or 3.7"
+)]
 pub struct ParseVersionError(String);
 
 impl FromStr for PrometheusVersion {

@@ -4,7 +4,19 @@
 //! Loading never stops at the first problem: a config with an unknown field still yields the jobs
 //! that were readable, so later stages can check them too. Only an unreadable main file is an error.
 
+pub mod decode;
+pub mod diagnostic;
+pub mod duration;
+pub mod files;
+pub mod http_client;
+pub mod load;
 pub mod model;
 pub mod regex;
+pub mod relabel_rule;
+pub mod scrape;
+pub mod sd;
+pub mod size;
+pub mod yaml;
 
+pub use load::{load, load_str, LoadError, Loaded};
 pub use model::*;

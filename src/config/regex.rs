@@ -20,10 +20,17 @@ pub struct RegexError(pub String);
 impl PromRegex {
     /// Compiles `pattern` as Prometheus `version` would: `^(?:RE)$` in 2.x, `^(?s:RE)$` in 3.x.
     pub fn new(pattern: &str, version: PrometheusVersion) -> Result<PromRegex, RegexError> {
-        let flags = if version.dot_matches_newline() { "s" } else { "" };
+        let flags = if version.dot_matches_newline() {
+            "s"
+        } else {
+            ""
+        };
         let anchored = format!("^(?{flags}:{pattern})$");
         let compiled = regex::Regex::new(&anchored).map_err(|e| RegexError(e.to_string()))?;
-        Ok(PromRegex { written: pattern.to_string(), compiled })
+        Ok(PromRegex {
+            written: pattern.to_string(),
+            compiled,
+        })
     }
 
     /// The pattern as the user wrote it (unanchored).
