@@ -2,13 +2,23 @@
 //!
 //! The pipeline runs top to bottom, and no module reaches back up it:
 //! `config` → `discover` → `relabel` → `targets` → `check` → `report`.
+//! [`run`] wires the stages together for each subcommand; errors are typed in the stages and
+//! rendered only in `main`.
 
-pub mod labels;
 pub mod source;
+pub mod labels;
 pub mod version;
 
-pub mod check;
 pub mod config;
 pub mod discover;
 pub mod relabel;
 pub mod targets;
+pub mod check;
+pub mod templates;
+pub mod report;
+
+pub mod cli;
+pub mod exit;
+mod commands;
+
+pub use commands::{run, Error};

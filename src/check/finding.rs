@@ -64,4 +64,7 @@ pub struct Finding {
     pub evidence: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub remediation: Option<String>,
+    /// True when `promtool check config` would refuse the configuration because of this problem.
+    #[serde(skip)]
+    pub rejects_config: bool,
 }

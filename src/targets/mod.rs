@@ -1,1 +1,3 @@
 //! Stage 3b: target finalization (placeholder; being written).
+#[derive(Debug, Clone)]
+pub struct Target;

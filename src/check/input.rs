@@ -1,0 +1,15 @@
+//! Everything checks look at: the loaded config, the loader's diagnostics, and for each job what
+//! discovery and relabeling made of it. Checks only read this; they never do I/O.
+
+use crate::config::diagnostic::Diagnostic;
+use crate::config::model::Config;
+use crate::version::PrometheusVersion;
+
+pub use crate::targets::job::{JobTargets, ResolvedTarget};
+
+pub struct CheckInput<'a> {
+    pub config: &'a Config,
+    pub diagnostics: &'a [Diagnostic],
+    pub jobs: &'a [JobTargets],
+    pub version: PrometheusVersion,
+}

@@ -1,0 +1,129 @@
+//! Printing resolved targets: JSON in the shape of `promtool check service-discovery` (so the two
+//! can be diffed), an optional relabel trace, and a table for people.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+
+use serde_json::{json, Map, Value};
+
+use crate::config::model::{Config, SdKind};
+use crate::labels::Labels;
+use crate::relabel::{LabelChange, RuleStep};
+use crate::targets::job::JobTargets;
+use crate::targets::{Target, TargetState};
+
+/// With `single`, one array (one job); otherwise an object keyed by job name.
+pub fn json(config: &Config, jobs: &[&JobTargets], single: bool, explain: bool) -> String {
+    let arrays: Vec<(String, Value)> = jobs.iter().map(|job| (job_name(config, job), Value::Array(job_entries(config, job, explain)))).collect();
+    let value = if single {
+        arrays.into_iter().next().map(|(_, array)| array).unwrap_or(Value::Array(Vec::new()))
+    } else {
+        Value::Object(arrays.into_iter().collect::<Map<String, Value>>())
+    };
+    let mut text = serde_json::to_string_pretty(&value).expect("JSON values always serialize");
+    text.push('\n');
+    text
+}
+
+fn job_name(config: &Config, job: &JobTargets) -> String {
+    config.scrape_configs[job.job_index].job_name.clone()
+}
+
+/// promtool prints each distinct result once per discovery provider; all static groups of a job
+/// form one provider.
+fn job_entries(config: &Config, job: &JobTargets, explain: bool) -> Vec<Value> {
+    let scrape = &config.scrape_configs[job.job_index];
+    let mut seen = HashSet::new();
+    let mut entries = Vec::new();
+    for resolved in &job.targets {
+        let provider = match scrape.service_discovery.get(resolved.sd_index).map(|sd| &sd.kind) {
+            Some(SdKind::Static(_)) => usize::MAX,
+            _ => resolved.sd_index,
+        };
+        let mut entry = entry(&resolved.target);
+        if !seen.insert((provider, entry.to_string())) {
+            continue;
+        }
+        if explain {
+            entry.insert("relabelTrace".to_string(), trace(scrape, &resolved.target.trace));
+        }
+        entries.push(Value::Object(entry));
+    }
+    entries
+}
+
+fn entry(target: &Target) -> Map<String, Value> {
+    let mut entry = Map::new();
+    entry.insert("discoveredLabels".to_string(), labels(&target.discovered));
+    match &target.state {
+        TargetState::Active { labels: final_labels, .. } => {
+            entry.insert("labels".to_string(), labels(final_labels));
+        }
+        TargetState::Dropped { .. } => {
+            entry.insert("labels".to_string(), json!({}));
+        }
+        TargetState::Failed { error } => {
+            entry.insert("labels".to_string(), json!({}));
+            entry.insert("error".to_string(), Value::String(error.clone()));
+        }
+    }
+    entry
+}
+
+fn labels(set: &Labels) -> Value {
+    Value::Object(set.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+}
+
+fn trace(scrape: &crate::config::model::ScrapeConfig, steps: &[RuleStep]) -> Value {
+    let steps = steps
+        .iter()
+        .map(|step| {
+            let rule = scrape.relabel_configs.get(step.rule);
+            let changes: Vec<Value> = step
+                .changes
+                .iter()
+                .map(|change| match change {
+                    LabelChange::Set { name, old, new } => json!({"set": name, "from": old, "to": new}),
+                    LabelChange::Deleted { name, old } => json!({"deleted": name, "was": old}),
+                })
+                .collect();
+            json!({
+                "rule": step.rule + 1,
+                "action": rule.map(|r| r.action.as_str()),
+                "location": rule.map(|r| r.location.to_string()),
+                "matched": step.matched,
+                "dropped": step.dropped,
+                "changes": changes,
+            })
+        })
+        .collect();
+    Value::Array(steps)
+}
+
+/// One line per target: job, scrape URL (or address), and its state.
+pub fn table(config: &Config, jobs: &[&JobTargets]) -> String {
+    let mut rows = vec![("JOB".to_string(), "TARGET".to_string(), "STATE".to_string())];
+    for job in jobs {
+        let scrape = &config.scrape_configs[job.job_index];
+        for resolved in &job.targets {
+            let target = &resolved.target;
+            let address = target.discovered.get("__address__").cloned().unwrap_or_default();
+            let (shown, state) = match &target.state {
+                TargetState::Active { scrape_url, .. } => (scrape_url.clone(), "active".to_string()),
+                TargetState::Dropped { rule } => {
+                    let at = scrape.relabel_configs.get(*rule).map(|r| format!(" at {}", r.location)).unwrap_or_default();
+                    (address, format!("dropped by rule {}{at}", rule + 1))
+                }
+                TargetState::Failed { error } => (address, format!("failed: {error}")),
+            };
+            rows.push((scrape.job_name.clone(), shown, state));
+        }
+    }
+    let width = |pick: fn(&(String, String, String)) -> &String| rows.iter().map(|r| pick(r).chars().count()).max().unwrap_or(0);
+    let (job_width, target_width) = (width(|r| &r.0), width(|r| &r.1));
+    let mut out = String::new();
+    for (job, target, state) in &rows {
+        let _ = writeln!(out, "{job:<job_width$}  {target:<target_width$}  {state}");
+    }
+    out
+}

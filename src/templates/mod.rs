@@ -1,0 +1,57 @@
+//! Check templates: the Rust code behind the checks declared in `checks/`. A spec names its
+//! template; one template can serve many checks (every loader diagnostic shares one). Pure.
+//!
+//! The list below is explicit on purpose: adding a template means adding it here, where a reader
+//! sees them all.
+
+mod loader_diagnostic;
+mod producible;
+mod relabel_empty_expansion;
+mod relabel_outcomes;
+mod relabel_unknown_source_label;
+mod sd_problem;
+mod target_outcomes;
+
+use crate::check::finding::Finding;
+use crate::check::input::CheckInput;
+use crate::check::spec::CheckSpec;
+
+/// A check implementation. `run` turns facts into findings for the check `spec` declares.
+pub trait Template: Sync {
+    /// The name specs use in `template:`.
+    fn name(&self) -> &'static str;
+    /// One sentence for `checks` listings and docs.
+    fn description(&self) -> &'static str;
+    fn run(&self, spec: &CheckSpec, input: &CheckInput) -> Vec<Finding>;
+}
+
+pub static TEMPLATES: &[&dyn Template] = &[
+    &loader_diagnostic::LoaderDiagnostic,
+    &sd_problem::SdProblemTemplate,
+    &relabel_unknown_source_label::RelabelUnknownSourceLabel,
+    &relabel_empty_expansion::RelabelEmptyExpansion,
+    &relabel_outcomes::RelabelNeverMatches,
+    &relabel_outcomes::RelabelDropsAllTargets,
+    &target_outcomes::TargetsInvalid,
+    &target_outcomes::TargetsLabelCollision,
+];
+
+pub fn find(name: &str) -> Option<&'static dyn Template> {
+    TEMPLATES.iter().copied().find(|t| t.name() == name)
+}
+
+/// A finding for `spec` with its default severity and remediation; templates fill in the rest.
+pub fn finding(spec: &CheckSpec, message: String) -> Finding {
+    Finding {
+        check: spec.id.clone(),
+        severity: spec.severity,
+        job: None,
+        cluster: None,
+        target: None,
+        location: None,
+        message,
+        evidence: None,
+        remediation: Some(spec.remediation.clone()),
+        rejects_config: false,
+    }
+}
