@@ -21,4 +21,4 @@ pub mod cli;
 pub mod exit;
 mod commands;
 
-pub use commands::{run, Error};
+pub use commands::{check_offline, run, Error};

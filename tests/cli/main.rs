@@ -1,0 +1,6 @@
+//! End-to-end tests of the `prom-preflight` binary: exit codes, bad input, output shapes.
+
+mod bad_input;
+mod exit_codes;
+mod support;
+mod targets;
