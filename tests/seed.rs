@@ -252,7 +252,7 @@ fn kubelet_apiserver_proxy() {
     // `https://:6443` parses as a URL, and Prometheus accepts it, but it has no host: the client
     // dials port 6443 on the Prometheus machine itself. The config stays valid; the value is wrong.
     let api_server = f.line("- api_server: https://:6443", 1);
-    f.expect("config/invalid-value", api_server);
+    f.expect("sd/api-server-without-host", api_server);
     expect_stage_sd_job(&mut f, api_server);
     // The job name says cadvisor while the job scrapes kubelet metrics: misleading, but no
     // check can know what a name should say. Every SD label the rules read exists for role
@@ -302,7 +302,7 @@ fn apiserver_proxy_multi_job() {
 /// `stage-cadvisor`, reported where the duplicate name is written.
 fn expect_section_1_2(f: &mut Fixture) {
     let empty_host = f.line("- api_server: https://:6443", 1);
-    f.expect("config/invalid-value", empty_host);
+    f.expect("sd/api-server-without-host", empty_host);
     f.expect("sd/not-resolved-offline", empty_host);
     for line in f.lines("- api_server: https://public-ip:6443") {
         f.expect("sd/not-resolved-offline", line);

@@ -21,6 +21,7 @@ pub enum Code {
     FileMissing,
     MetricsPathNoSlash,
     Yaml11Boolean,
+    ApiServerWithoutHost,
 }
 
 impl Code {
@@ -40,6 +41,7 @@ impl Code {
             Code::FileMissing => "config/file-missing",
             Code::MetricsPathNoSlash => "config/metrics-path-no-slash",
             Code::Yaml11Boolean => "config/yaml11-boolean",
+            Code::ApiServerWithoutHost => "sd/api-server-without-host",
         }
     }
 }
