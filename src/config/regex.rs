@@ -80,10 +80,24 @@ impl PromRegex {
         &self.written
     }
 
-    /// The anchored, compiled regex, in `regex` crate syntax. Its capture names are not Go's; use
-    /// [`PromRegex::captures`] for `$name` lookups.
+    /// The anchored, compiled regex, in `regex` crate syntax. Its groups are numbered as Go
+    /// numbers them, but names Go allows and the `regex` crate does not (`(?P<1>…)`, a repeated
+    /// name) are missing from it; use [`PromRegex::has_group_named`] and
+    /// [`PromRegex::captures`] for Go's view.
     pub fn compiled(&self) -> &regex::Regex {
         &self.compiled
+    }
+
+    /// The number of groups, counting the whole match as group 0, as Go's `NumSubexp() + 1`.
+    pub fn group_count(&self) -> usize {
+        self.group_names.len()
+    }
+
+    /// Whether some group is called `name` (so `$name` can expand to something).
+    pub fn has_group_named(&self, name: &str) -> bool {
+        self.group_names
+            .iter()
+            .any(|group| group.as_deref() == Some(name))
     }
 
     /// Go's `MatchString`.

@@ -38,8 +38,9 @@ pub enum TargetState {
     Active { labels: Labels, scrape_url: String },
     /// Dropped by the `relabel_configs` rule with this index.
     Dropped { rule: usize },
-    /// Refused; Prometheus only logs these, so they appear in neither target list.
-    Failed { error: TargetError },
+    /// Refused, with Prometheus's message (a [`TargetError`] rendered); Prometheus only logs
+    /// these, so they appear in neither target list.
+    Failed { error: String },
 }
 
 /// What Prometheus deduplicates active targets by: all final labels and the scrape URL. Targets
@@ -79,7 +80,9 @@ pub fn populate(
                 let scrape_url = scrape_url(&labels, &job.params);
                 TargetState::Active { labels, scrape_url }
             }
-            Err(error) => TargetState::Failed { error },
+            Err(error) => TargetState::Failed {
+                error: error.to_string(),
+            },
         },
     };
     Target {

@@ -62,7 +62,7 @@ fn active(target: &Target) -> (&Labels, &str) {
 
 fn error(job: &ScrapeConfig, target: &[(&str, &str)], version: PrometheusVersion) -> String {
     match populate_one(job, target, version).state {
-        TargetState::Failed { error } => error.to_string(),
+        TargetState::Failed { error } => error,
         other => panic!("expected a failed target, got {other:?}"),
     }
 }

@@ -240,8 +240,21 @@ impl<'a> Scanner<'a> {
     }
 
     fn start_capture(&mut self, name: Option<String>, len: usize) {
+        // The compiled regex keeps a name where the `regex` crate allows it (a first use, not
+        // starting with a digit), so its `capture_names` stay informative; lookups use ours.
+        let keep_name = name.as_deref().filter(|n| {
+            !n.starts_with(|c: char| c.is_ascii_digit())
+                && !self.group_names.iter().any(|g| g.as_deref() == Some(*n))
+        });
+        match keep_name {
+            Some(n) => {
+                self.out.push_str("(?P<");
+                self.out.push_str(n);
+                self.out.push('>');
+            }
+            None => self.out.push('('),
+        }
         self.group_names.push(name);
-        self.out.push('(');
         self.frames.push(Frame::default());
         self.pos += len;
     }
@@ -507,11 +520,15 @@ mod tests {
     }
 
     #[test]
-    fn named_groups_are_stripped_and_remembered() {
-        let t = translate("(?P<first>a)(b)(?P<1x>c)").unwrap_or_else(|e| panic!("{e:?}"));
-        assert_eq!(t.rust, "(a)(b)(c)");
+    fn named_groups_are_remembered_and_kept_where_rust_allows() {
+        let t =
+            translate("(?P<first>a)(b)(?P<1x>c)(?P<first>d)").unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(t.rust, "(?P<first>a)(b)(c)(d)");
         let names: Vec<_> = t.group_names.iter().map(|n| n.as_deref()).collect();
-        assert_eq!(names, [None, Some("first"), None, Some("1x")]);
+        assert_eq!(
+            names,
+            [None, Some("first"), None, Some("1x"), Some("first")]
+        );
     }
 
     #[test]

@@ -196,3 +196,17 @@ fn replace_all_skips_an_empty_match_after_a_match_like_go() {
     let re = regex("a)|x*|(b", V2);
     assert_eq!(re.replace_all("zxz", "-"), "-z-z-");
 }
+
+#[test]
+fn group_names_are_go_s() {
+    let re = regex("(?P<1x>a)(?P<n>b)(?P<n>c)(d)", V2);
+    assert_eq!(re.group_count(), 5);
+    assert_eq!(re.compiled().captures_len(), 5);
+    assert!(re.has_group_named("1x") && re.has_group_named("n"));
+    assert!(!re.has_group_named("d"));
+    assert!(re
+        .compiled()
+        .capture_names()
+        .flatten()
+        .any(|name| name == "n"));
+}
