@@ -119,38 +119,38 @@ impl PromRegex {
     /// Go's `ReplaceAllString`: every non-overlapping match replaced by the expanded `template`.
     /// An empty match right after a previous match is not replaced, as in Go.
     pub fn replace_all(&self, text: &str, template: &str) -> String {
-        let mut out = String::with_capacity(text.len());
-        let mut locations = self.compiled.capture_locations();
+        let mut out = String::with_capacity(text.len() + template.len());
+        let mut groups = Submatches {
+            regex: self,
+            locations: self.compiled.capture_locations(),
+            text,
+        };
         let mut last_match_end = 0;
         let mut search = 0;
         while search <= text.len() {
-            let Some((start, end)) = self
+            let found = self
                 .compiled
-                .captures_read_at(&mut locations, text, search)
-                .map(|m| (m.start(), m.end()))
-            else {
+                .captures_read_at(&mut groups.locations, text, search);
+            let Some((start, end)) = found.map(|m| (m.start(), m.end())) else {
                 break;
             };
             out.push_str(text.get(last_match_end..start).unwrap_or(""));
             if end > last_match_end || start == 0 {
-                let submatches = Submatches {
-                    regex: self,
-                    locations: locations.clone(),
-                    text,
-                };
-                submatches.expand(template, &mut out);
+                groups.expand(template, &mut out);
             }
             last_match_end = end;
+            // Any later match would be empty and right after this one, so Go would skip it.
+            if end == text.len() {
+                break;
+            }
             let width = text
                 .get(search..)
                 .and_then(|t| t.chars().next())
                 .map_or(0, char::len_utf8);
             search = if search + width > end {
                 search + width
-            } else if search + 1 > end {
-                search + 1
             } else {
-                end
+                end.max(search + 1)
             };
         }
         out.push_str(text.get(last_match_end..).unwrap_or(""));
