@@ -50,6 +50,13 @@ impl PrometheusVersion {
         self.at_least(2, 50)
     }
 
+    /// From 2.43 (prometheus/common 0.42) durations are parsed by a scanner that names an
+    /// unknown unit (`unknown unit "x" in duration "5x"`); before, every malformed duration was
+    /// `not a valid duration string`.
+    pub fn names_unknown_duration_units(self) -> bool {
+        self.at_least(2, 43)
+    }
+
     /// 3.x accepts any UTF-8 label name in `target_label`.
     pub fn utf8_label_names(self) -> bool {
         self.major >= 3

@@ -172,9 +172,11 @@ fn is_valid_file_pattern(pattern: &str) -> bool {
 fn kubernetes_sd(ctx: &mut Ctx, node: &Node) -> Option<KubernetesSd> {
     let mut f = Fields::of(ctx, node, "kubernetes.plain")?;
     let role_node = f.get(ctx, "role");
-    let api_server = f
-        .get(ctx, "api_server")
-        .and_then(|n| decode::string(ctx, n));
+    let api_server_node = f.get(ctx, "api_server");
+    let api_server = api_server_node.and_then(|n| decode::string(ctx, n));
+    if let (Some(node), Some(url)) = (api_server_node, &api_server) {
+        check_api_server_host(ctx, node, url);
+    }
     let kubeconfig_file = f
         .get(ctx, "kubeconfig_file")
         .and_then(|n| http_client::file_ref(ctx, n));

@@ -41,7 +41,7 @@ fn job_entries(config: &Config, job: &JobTargets, explain: bool) -> Vec<Value> {
             _ => resolved.sd_index,
         };
         let mut entry = entry(&resolved.target);
-        if !seen.insert((provider, entry.to_string())) {
+        if !seen.insert((provider, Value::Object(entry.clone()).to_string())) {
             continue;
         }
         if explain {
