@@ -38,7 +38,8 @@ pub struct CommonArgs {
 }
 
 fn parse_version(text: &str) -> Result<PrometheusVersion, String> {
-    text.parse().map_err(|e: crate::version::ParseVersionError| e.to_string())
+    text.parse()
+        .map_err(|e: crate::version::ParseVersionError| e.to_string())
 }
 
 #[derive(Debug, clap::Args)]

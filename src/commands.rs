@@ -11,7 +11,7 @@ use crate::config::{self, LoadError};
 use crate::report::{self, Report};
 use crate::targets::{self, JobTargets};
 use crate::version::PrometheusVersion;
-use crate::{exit, check};
+use crate::{check, exit};
 
 /// Why a command could not produce its output.
 #[derive(Debug, thiserror::Error)]
@@ -48,13 +48,23 @@ pub fn check_offline(config: &Path, version: PrometheusVersion) -> Result<Report
     // The trace tells the relabel checks which rules matched which targets.
     let jobs = targets::resolve_offline(&loaded.config, version, true);
     let checks = registry::builtin()?;
-    let input = CheckInput { config: &loaded.config, diagnostics: &loaded.diagnostics, jobs: &jobs, version };
+    let input = CheckInput {
+        config: &loaded.config,
+        diagnostics: &loaded.diagnostics,
+        jobs: &jobs,
+        version,
+    };
     let findings = check::run_all(&checks, &input);
     let not_checked = vec![
         "live checks (discovery over the network, probes of each target) are not part of this version; the findings cover the configuration and the targets resolvable offline"
             .to_string(),
     ];
-    Ok(Report::new(version.to_string(), "offline", findings, not_checked))
+    Ok(Report::new(
+        version.to_string(),
+        "offline",
+        findings,
+        not_checked,
+    ))
 }
 
 fn check_command(args: CheckArgs) -> Result<u8, Error> {
@@ -76,7 +86,10 @@ fn set_colour(choice: ColorChoice) {
     let enabled = match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
-        ColorChoice::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
     };
     colored::control::set_override(enabled);
 }
@@ -102,17 +115,23 @@ fn targets_command(args: TargetsArgs) -> Result<u8, Error> {
     let named = |job: &JobTargets| loaded.config.scrape_configs[job.job_index].job_name.clone();
     let selected: Vec<&JobTargets> = match &args.job {
         Some(name) => {
-            let found: Vec<&JobTargets> = jobs.iter().filter(|j| &named(j) == name).take(1).collect();
+            let found: Vec<&JobTargets> =
+                jobs.iter().filter(|j| &named(j) == name).take(1).collect();
             if found.is_empty() {
                 let names: Vec<String> = jobs.iter().map(named).collect();
-                return Err(Error::Usage(format!("job {name:?} not found; jobs in this config: {}", names.join(", "))));
+                return Err(Error::Usage(format!(
+                    "job {name:?} not found; jobs in this config: {}",
+                    names.join(", ")
+                )));
             }
             found
         }
         None => jobs.iter().collect(),
     };
     let text = match args.format {
-        crate::cli::TargetsFormat::Json => targets::output::json(&loaded.config, &selected, args.job.is_some(), args.explain),
+        crate::cli::TargetsFormat::Json => {
+            targets::output::json(&loaded.config, &selected, args.job.is_some(), args.explain)
+        }
         crate::cli::TargetsFormat::Table => targets::output::table(&loaded.config, &selected),
     };
     write_stdout(&text)?;
@@ -123,7 +142,12 @@ fn list_checks() -> Result<u8, Error> {
     let mut text = String::new();
     for check in registry::builtin()? {
         let spec = &check.spec;
-        text.push_str(&format!("{:<36} {:<8} {}\n", spec.id, spec.severity.as_str(), spec.summary));
+        text.push_str(&format!(
+            "{:<36} {:<8} {}\n",
+            spec.id,
+            spec.severity.as_str(),
+            spec.summary
+        ));
     }
     write_stdout(&text)?;
     Ok(exit::OK)
@@ -132,7 +156,9 @@ fn list_checks() -> Result<u8, Error> {
 fn explain(id: &str) -> Result<u8, Error> {
     let checks = registry::builtin()?;
     let Some(check) = checks.iter().find(|c| c.spec.id == id) else {
-        return Err(Error::Usage(format!("no check has the id {id:?}; `prom-preflight checks` lists them")));
+        return Err(Error::Usage(format!(
+            "no check has the id {id:?}; `prom-preflight checks` lists them"
+        )));
     };
     let s = &check.spec;
     let text = format!(
@@ -153,7 +179,10 @@ fn explain(id: &str) -> Result<u8, Error> {
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 fn write_stdout(text: &str) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => Ok(other?),
     }

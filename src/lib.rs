@@ -5,20 +5,20 @@
 //! [`run`] wires the stages together for each subcommand; errors are typed in the stages and
 //! rendered only in `main`.
 
-pub mod source;
 pub mod labels;
+pub mod source;
 pub mod version;
 
+pub mod check;
 pub mod config;
 pub mod discover;
 pub mod relabel;
-pub mod targets;
-pub mod check;
-pub mod templates;
 pub mod report;
+pub mod targets;
+pub mod templates;
 
 pub mod cli;
-pub mod exit;
 mod commands;
+pub mod exit;
 
 pub use commands::{check_offline, run, Error};

@@ -17,36 +17,66 @@ struct Case {
 }
 
 fn scalar<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
-    let Value::Mapping(entries) = &node.value else { return None };
-    entries.iter().find(|(k, _)| k.as_scalar() == Some(key)).map(|(_, v)| v)
+    let Value::Mapping(entries) = &node.value else {
+        return None;
+    };
+    entries
+        .iter()
+        .find(|(k, _)| k.as_scalar() == Some(key))
+        .map(|(_, v)| v)
 }
 
 fn read_cases(path: &Path) -> Vec<Case> {
     let text = std::fs::read_to_string(path).unwrap();
     let file: Arc<Path> = Arc::from(path);
-    let root = yaml::parse(&text, &file).unwrap_or_else(|e| panic!("{}: {}", e.location, e.message)).expect("a document");
-    let Some(Value::Sequence(items)) = scalar(&root, "cases").map(|n| &n.value) else { panic!("{}: `cases:` list expected", path.display()) };
+    let root = yaml::parse(&text, &file)
+        .unwrap_or_else(|e| panic!("{}: {}", e.location, e.message))
+        .expect("a document");
+    let Some(Value::Sequence(items)) = scalar(&root, "cases").map(|n| &n.value) else {
+        panic!("{}: `cases:` list expected", path.display())
+    };
     items
         .iter()
         .map(|item| {
-            let text_of = |key: &str| scalar(item, key).and_then(Node::as_scalar).map(str::to_string);
-            let expect = text_of("expect").unwrap_or_else(|| panic!("{}: case without `expect`", path.display()));
+            let text_of = |key: &str| {
+                scalar(item, key)
+                    .and_then(Node::as_scalar)
+                    .map(str::to_string)
+            };
+            let expect = text_of("expect")
+                .unwrap_or_else(|| panic!("{}: case without `expect`", path.display()));
             let fire_lines = match expect.as_str() {
                 "clean" => None,
                 "fire" => Some(match scalar(item, "lines").map(|n| &n.value) {
-                    Some(Value::Sequence(lines)) => lines.iter().map(|l| l.as_scalar().unwrap().parse().unwrap()).collect(),
+                    Some(Value::Sequence(lines)) => lines
+                        .iter()
+                        .map(|l| l.as_scalar().unwrap().parse().unwrap())
+                        .collect(),
                     _ => Vec::new(),
                 }),
-                other => panic!("{}: expect must be fire or clean, not {other}", path.display()),
+                other => panic!(
+                    "{}: expect must be fire or clean, not {other}",
+                    path.display()
+                ),
             };
             let files = match scalar(item, "files").map(|n| &n.value) {
-                Some(Value::Mapping(entries)) => entries.iter().map(|(k, v)| (k.as_scalar().unwrap().to_string(), v.as_scalar().unwrap().to_string())).collect(),
+                Some(Value::Mapping(entries)) => entries
+                    .iter()
+                    .map(|(k, v)| {
+                        (
+                            k.as_scalar().unwrap().to_string(),
+                            v.as_scalar().unwrap().to_string(),
+                        )
+                    })
+                    .collect(),
                 _ => Vec::new(),
             };
             Case {
                 name: text_of("name").expect("every case has a name"),
                 fire_lines,
-                version: text_of("prometheus_version").map(|v| v.parse().unwrap()).unwrap_or(PrometheusVersion::DEFAULT),
+                version: text_of("prometheus_version")
+                    .map(|v| v.parse().unwrap())
+                    .unwrap_or(PrometheusVersion::DEFAULT),
                 config: text_of("config").expect("every case has a config"),
                 files,
             }
@@ -60,7 +90,11 @@ fn case_files() -> Vec<(String, PathBuf)> {
     for area in std::fs::read_dir(&root).unwrap().flatten() {
         for file in std::fs::read_dir(area.path()).unwrap().flatten() {
             let path = file.path();
-            let id = format!("{}/{}", area.file_name().to_string_lossy(), path.file_stem().unwrap().to_string_lossy());
+            let id = format!(
+                "{}/{}",
+                area.file_name().to_string_lossy(),
+                path.file_stem().unwrap().to_string_lossy()
+            );
             found.push((id, path));
         }
     }
@@ -77,14 +111,37 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
     }
     let config = dir.path().join("prometheus.yml");
     std::fs::write(&config, &case.config).unwrap();
-    let report = prom_preflight::check_offline(&config, case.version).map_err(|e| format!("tool error: {e}"))?;
-    let lines: Vec<u64> = report.findings.iter().filter(|f| f.check == id).map(|f| f.location.as_ref().map_or(0, |l| l.line as u64)).collect();
-    let all: Vec<String> = report.findings.iter().map(|f| format!("{} line {}: {}", f.check, f.location.as_ref().map_or(0, |l| l.line), f.message)).collect();
+    let report = prom_preflight::check_offline(&config, case.version)
+        .map_err(|e| format!("tool error: {e}"))?;
+    let lines: Vec<u64> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == id)
+        .map(|f| f.location.as_ref().map_or(0, |l| l.line as u64))
+        .collect();
+    let all: Vec<String> = report
+        .findings
+        .iter()
+        .map(|f| {
+            format!(
+                "{} line {}: {}",
+                f.check,
+                f.location.as_ref().map_or(0, |l| l.line),
+                f.message
+            )
+        })
+        .collect();
     match &case.fire_lines {
         None if lines.is_empty() => Ok(()),
-        None => Err(format!("expected no {id} finding, got lines {lines:?}; all findings: {all:#?}")),
-        Some(expected) if lines.is_empty() => Err(format!("expected {id} to fire (lines {expected:?}); all findings: {all:#?}")),
-        Some(expected) if !expected.is_empty() && &lines != expected => Err(format!("expected {id} at lines {expected:?}, got {lines:?}; all: {all:#?}")),
+        None => Err(format!(
+            "expected no {id} finding, got lines {lines:?}; all findings: {all:#?}"
+        )),
+        Some(expected) if lines.is_empty() => Err(format!(
+            "expected {id} to fire (lines {expected:?}); all findings: {all:#?}"
+        )),
+        Some(expected) if !expected.is_empty() && &lines != expected => Err(format!(
+            "expected {id} at lines {expected:?}, got {lines:?}; all: {all:#?}"
+        )),
         Some(_) => Ok(()),
     }
 }
@@ -102,5 +159,10 @@ fn every_check_case_behaves_as_declared() {
         }
     }
     assert!(count > 0, "no cases found");
-    assert!(failures.is_empty(), "{} of {count} cases failed:\n{}", failures.len(), failures.join("\n\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {count} cases failed:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
 }

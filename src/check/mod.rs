@@ -12,7 +12,12 @@ use registry::Check;
 
 /// Runs every check over `input`; findings come out sorted by location, then check id.
 pub fn run_all(checks: &[Check], input: &CheckInput) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = checks.iter().flat_map(|check| check.template.run(&check.spec, input)).collect();
-    findings.sort_by(|a, b| (&a.location, &a.check, &a.job, &a.target).cmp(&(&b.location, &b.check, &b.job, &b.target)));
+    let mut findings: Vec<Finding> = checks
+        .iter()
+        .flat_map(|check| check.template.run(&check.spec, input))
+        .collect();
+    findings.sort_by(|a, b| {
+        (&a.location, &a.check, &a.job, &a.target).cmp(&(&b.location, &b.check, &b.job, &b.target))
+    });
     findings
 }

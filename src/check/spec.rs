@@ -41,14 +41,34 @@ pub struct SpecError {
 }
 
 /// Parses one spec. `expected_id` is the id its path implies; the two must agree.
-pub fn parse_spec(text: &str, source_file: &str, expected_id: &str) -> Result<CheckSpec, SpecError> {
-    let fail = |message: String| SpecError { source_file: source_file.to_string(), message };
+pub fn parse_spec(
+    text: &str,
+    source_file: &str,
+    expected_id: &str,
+) -> Result<CheckSpec, SpecError> {
+    let fail = |message: String| SpecError {
+        source_file: source_file.to_string(),
+        message,
+    };
     let file: Arc<Path> = Arc::from(Path::new(source_file));
-    let root = yaml::parse(text, &file).map_err(|e| fail(format!("{}: {}", e.location, e.message)))?.ok_or_else(|| fail("empty".into()))?;
+    let root = yaml::parse(text, &file)
+        .map_err(|e| fail(format!("{}: {}", e.location, e.message)))?
+        .ok_or_else(|| fail("empty".into()))?;
     let mut diagnostics: Vec<Diagnostic> = Vec::new();
-    let mut ctx = Ctx { file, version: PrometheusVersion::DEFAULT, diagnostics: &mut diagnostics, job: None, global_timeout: Default::default() };
-    let mut f = Fields::of(&mut ctx, &root, "CheckSpec").ok_or_else(|| fail("expected a mapping".into()))?;
-    let mut text_field = |ctx: &mut Ctx, name: &'static str| f.get(ctx, name).and_then(|n| decode::string(ctx, n)).unwrap_or_default();
+    let mut ctx = Ctx {
+        file,
+        version: PrometheusVersion::DEFAULT,
+        diagnostics: &mut diagnostics,
+        job: None,
+        global_timeout: Default::default(),
+    };
+    let mut f = Fields::of(&mut ctx, &root, "CheckSpec")
+        .ok_or_else(|| fail("expected a mapping".into()))?;
+    let mut text_field = |ctx: &mut Ctx, name: &'static str| {
+        f.get(ctx, name)
+            .and_then(|n| decode::string(ctx, n))
+            .unwrap_or_default()
+    };
     let id = text_field(&mut ctx, "id");
     let severity = text_field(&mut ctx, "severity");
     let template = text_field(&mut ctx, "template");
@@ -58,18 +78,37 @@ pub fn parse_spec(text: &str, source_file: &str, expected_id: &str) -> Result<Ch
     let remediation = text_field(&mut ctx, "remediation");
     f.finish(&mut ctx);
     if let Some(problem) = diagnostics.first() {
-        return Err(fail(format!("{}: {}", problem.location.as_ref().map(|l| l.to_string()).unwrap_or_default(), problem.message)));
+        return Err(fail(format!(
+            "{}: {}",
+            problem
+                .location
+                .as_ref()
+                .map(|l| l.to_string())
+                .unwrap_or_default(),
+            problem.message
+        )));
     }
     if id != expected_id {
-        return Err(fail(format!("id {id:?} differs from the id its path gives, {expected_id:?}")));
+        return Err(fail(format!(
+            "id {id:?} differs from the id its path gives, {expected_id:?}"
+        )));
     }
-    let severity = Severity::parse(&severity).ok_or_else(|| fail(format!("unknown severity {severity:?}")))?;
+    let severity =
+        Severity::parse(&severity).ok_or_else(|| fail(format!("unknown severity {severity:?}")))?;
     let needs = match needs.as_str() {
         "offline" => Needs::Offline,
         "network" => Needs::Network,
-        other => return Err(fail(format!("unknown `needs` {other:?} (offline or network)"))),
+        other => {
+            return Err(fail(format!(
+                "unknown `needs` {other:?} (offline or network)"
+            )))
+        }
     };
-    for (name, value) in [("template", &template), ("summary", &summary), ("remediation", &remediation)] {
+    for (name, value) in [
+        ("template", &template),
+        ("summary", &summary),
+        ("remediation", &remediation),
+    ] {
         if value.trim().is_empty() {
             return Err(fail(format!("`{name}` must not be empty")));
         }

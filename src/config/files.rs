@@ -12,10 +12,12 @@ pub fn check_referenced_files(config: &Config) -> Vec<Diagnostic> {
     let mut diagnostics = Vec::new();
     for job in &config.scrape_configs {
         let mut found = Vec::new();
-        check_http(&job.http, &mut found);
+        check_http(&job.http, true, &mut found);
         for sd in &job.service_discovery {
             if let SdKind::Kubernetes(k8s) = &sd.kind {
-                check_tls_pair(&k8s.http, &mut found);
+                // promtool checks only the client certificate pair of an SD client; a missing
+                // token there still breaks discovery, so it is reported without refusing.
+                check_http(&k8s.http, false, &mut found);
                 check_file(
                     k8s.kubeconfig_file.as_ref(),
                     "kubeconfig_file",
@@ -30,21 +32,33 @@ pub fn check_referenced_files(config: &Config) -> Vec<Diagnostic> {
         }
     }
     for am in &config.alertmanagers {
-        check_http(&am.http, &mut diagnostics);
+        check_http(&am.http, false, &mut diagnostics);
     }
     diagnostics
 }
 
-fn check_http(http: &HttpClientConfig, found: &mut Vec<Diagnostic>) {
+/// `promtool_checks_credentials`: whether `promtool check config` refuses a missing credentials
+/// file in this block (it does for jobs, not for SD clients or alertmanagers).
+fn check_http(
+    http: &HttpClientConfig,
+    promtool_checks_credentials: bool,
+    found: &mut Vec<Diagnostic>,
+) {
     let credentials = http
         .authorization
         .as_ref()
         .and_then(|a| a.credentials_file.as_ref());
-    check_file(credentials, "credentials_file", true, found);
     check_file(
-        http.bearer_token_file.as_ref(),
+        credentials,
+        "credentials_file",
+        promtool_checks_credentials,
+        found,
+    );
+    let bearer = http.bearer_token_file.as_ref();
+    check_file(
+        bearer,
         "bearer_token_file",
-        true,
+        promtool_checks_credentials,
         found,
     );
     check_tls_pair(http, found);
@@ -98,7 +112,7 @@ fn check_file(
         return;
     };
     let message = format!("{field} {:?} {problem}", file.written);
-    let help = "create the file, fix the path, or map it for this run with --path-map FROM=TO";
+    let help = "create the file or fix the path";
     let diagnostic =
         Diagnostic::new(Code::FileMissing, Some(file.location.clone()), message).with_help(help);
     found.push(if promtool_checks {

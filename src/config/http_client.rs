@@ -8,6 +8,7 @@ use crate::config::model::{
 };
 use crate::config::yaml::Node;
 use crate::source::{resolve_relative, Location};
+use crate::version::PrometheusVersion;
 
 /// Reads the inline HTTP client fields out of `fields` (they sit beside the owner's own fields).
 pub fn read_inline(ctx: &mut Ctx, fields: &mut Fields) -> HttpClientConfig {
@@ -210,13 +211,13 @@ fn tls_version(ctx: &mut Ctx, node: &Node) -> Option<String> {
 
 /// prometheus/common's `HTTPClientConfig.Validate`, in its order; reports the first failure.
 pub fn validate(ctx: &mut Ctx, http: &HttpClientConfig, at: &Location) {
-    if let Some(message) = first_conflict(http) {
+    if let Some(message) = first_conflict(http, ctx.version) {
         let help = "keep exactly one way of authenticating in this block";
         ctx.report(Diagnostic::new(Code::AuthConflict, Some(at.clone()), message).with_help(help));
     }
 }
 
-fn first_conflict(http: &HttpClientConfig) -> Option<String> {
+fn first_conflict(http: &HttpClientConfig, version: PrometheusVersion) -> Option<String> {
     let bearer = http.bearer_token.is_some() || http.bearer_token_file.is_some();
     let basic = http.basic_auth.is_some();
     let oauth = http.oauth2.is_some();
@@ -259,6 +260,15 @@ fn first_conflict(http: &HttpClientConfig) -> Option<String> {
     if let Some(auth) = &http.oauth2 {
         if auth.client_id.is_empty() {
             return Some("oauth2 client_id must be configured".into());
+        }
+        // prometheus/common 0.47 dropped this rule; releases before 2.51 still have it.
+        if !version.at_least(2, 51)
+            && auth.client_secret.is_none()
+            && auth.client_secret_file.is_none()
+        {
+            return Some(
+                "either oauth2 client_secret or client_secret_file must be configured".into(),
+            );
         }
         if auth.token_url.is_empty() {
             return Some("oauth2 token_url must be configured".into());

@@ -252,9 +252,18 @@ fn check_api_server_host(ctx: &mut Ctx, node: &Node, url: &str) {
     match url::Url::parse(url) {
         Ok(parsed) if parsed.host_str().is_some_and(|h| !h.is_empty()) => {}
         Ok(_) | Err(url::ParseError::EmptyHost) => {
-            let message = format!("api_server {url:?} has no host: discovery would connect to this machine");
+            let message =
+                format!("api_server {url:?} has no host: discovery would connect to this machine");
             let help = "write the API server's address, for example `https://203.0.113.10:6443`";
-            ctx.report(Diagnostic::new(Code::ApiServerWithoutHost, Some(node.location.clone()), message).with_help(help).tolerated());
+            ctx.report(
+                Diagnostic::new(
+                    Code::ApiServerWithoutHost,
+                    Some(node.location.clone()),
+                    message,
+                )
+                .with_help(help)
+                .tolerated(),
+            );
         }
         Err(error) => ctx.invalid(node, format!("parse {url:?}: {error}")),
     }

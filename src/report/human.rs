@@ -20,8 +20,13 @@ pub struct SourceLines {
 
 impl SourceLines {
     fn line(&mut self, path: &Path, line: u32) -> Option<String> {
-        let text = self.files.entry(path.to_path_buf()).or_insert_with(|| std::fs::read_to_string(path).ok());
-        text.as_deref().and_then(|t| line_of(t, line)).map(str::to_string)
+        let text = self
+            .files
+            .entry(path.to_path_buf())
+            .or_insert_with(|| std::fs::read_to_string(path).ok());
+        text.as_deref()
+            .and_then(|t| line_of(t, line))
+            .map(str::to_string)
     }
 }
 
@@ -34,7 +39,11 @@ pub fn render(report: &Report, sources: &mut SourceLines) -> String {
         let _ = writeln!(out, "{}: {item}", "not checked".dimmed());
     }
     let s = &report.summary;
-    let verdict = if s.config_valid { "Prometheus would load this configuration".green() } else { "Prometheus would refuse this configuration".red() };
+    let verdict = if s.config_valid {
+        "Prometheus would load this configuration".green()
+    } else {
+        "Prometheus would refuse this configuration".red()
+    };
     let _ = writeln!(
         out,
         "{} error(s), {} warning(s), {} info; {verdict} (semantics of Prometheus {}, {} run)",
@@ -49,19 +58,34 @@ fn render_finding(out: &mut String, finding: &Finding, sources: &mut SourceLines
         Severity::Warning => "warning".yellow().bold(),
         Severity::Info => "info".blue().bold(),
     };
-    let _ = writeln!(out, "{label}[{}]: {}", finding.check, finding.message.bold());
+    let _ = writeln!(
+        out,
+        "{label}[{}]: {}",
+        finding.check,
+        finding.message.bold()
+    );
     if let Some(location) = &finding.location {
         let _ = writeln!(out, "  {} {location}", "-->".blue());
         if let Some(line) = sources.line(&location.file, location.line) {
             let gutter = location.line.to_string();
             let pad = " ".repeat(gutter.len());
-            let caret_pad: String = line.chars().take(location.column.saturating_sub(1) as usize).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
+            let caret_pad: String = line
+                .chars()
+                .take(location.column.saturating_sub(1) as usize)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
             let _ = writeln!(out, "  {pad} {}", "|".blue());
             let _ = writeln!(out, "  {} {} {line}", gutter.blue(), "|".blue());
             let _ = writeln!(out, "  {pad} {} {caret_pad}{}", "|".blue(), "^".red());
         }
     }
-    let context: Vec<String> = [finding.job.as_ref().map(|j| format!("job {j}")), finding.target.as_ref().map(|t| format!("target {t}"))].into_iter().flatten().collect();
+    let context: Vec<String> = [
+        finding.job.as_ref().map(|j| format!("job {j}")),
+        finding.target.as_ref().map(|t| format!("target {t}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if !context.is_empty() {
         let _ = writeln!(out, "  {} {}", "=".blue(), context.join(", "));
     }

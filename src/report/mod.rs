@@ -42,7 +42,12 @@ pub struct Summary {
 }
 
 impl Report {
-    pub fn new(prometheus_version: String, mode: &'static str, findings: Vec<Finding>, not_checked: Vec<String>) -> Report {
+    pub fn new(
+        prometheus_version: String,
+        mode: &'static str,
+        findings: Vec<Finding>,
+        not_checked: Vec<String>,
+    ) -> Report {
         let count = |severity| findings.iter().filter(|f| f.severity == severity).count();
         let summary = Summary {
             errors: count(Severity::Error),
@@ -52,7 +57,10 @@ impl Report {
         };
         Report {
             schema_version: SCHEMA_VERSION,
-            tool: Tool { name: env!("CARGO_PKG_NAME"), version: env!("CARGO_PKG_VERSION") },
+            tool: Tool {
+                name: env!("CARGO_PKG_NAME"),
+                version: env!("CARGO_PKG_VERSION"),
+            },
             prometheus_version,
             mode,
             summary,

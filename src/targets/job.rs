@@ -24,7 +24,11 @@ pub struct ResolvedTarget {
 }
 
 /// Resolves every job with offline discovery. `trace` keeps what each relabel rule did.
-pub fn resolve_offline(config: &Config, version: PrometheusVersion, trace: bool) -> Vec<JobTargets> {
+pub fn resolve_offline(
+    config: &Config,
+    version: PrometheusVersion,
+    trace: bool,
+) -> Vec<JobTargets> {
     config
         .scrape_configs
         .iter()
@@ -33,15 +37,25 @@ pub fn resolve_offline(config: &Config, version: PrometheusVersion, trace: bool)
             let discovery = discover::discover_offline(&job.service_discovery);
             let mut targets = Vec::new();
             for sd in &discovery {
-                let SdOutcome::Resolved { groups, .. } = &sd.outcome else { continue };
+                let SdOutcome::Resolved { groups, .. } = &sd.outcome else {
+                    continue;
+                };
                 for group in groups {
                     for labels in &group.targets {
                         let target = populate(job, &group.labels, labels, version, trace);
-                        targets.push(ResolvedTarget { sd_index: sd.sd_index, group_source: group.source.clone(), target });
+                        targets.push(ResolvedTarget {
+                            sd_index: sd.sd_index,
+                            group_source: group.source.clone(),
+                            target,
+                        });
                     }
                 }
             }
-            JobTargets { job_index, discovery, targets }
+            JobTargets {
+                job_index,
+                discovery,
+                targets,
+            }
         })
         .collect()
 }

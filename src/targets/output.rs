@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use crate::config::model::{Config, SdKind};
+use crate::config::model::Config;
 use crate::labels::Labels;
 use crate::relabel::{LabelChange, RuleStep};
 use crate::targets::job::JobTargets;
@@ -14,9 +14,21 @@ use crate::targets::{Target, TargetState};
 
 /// With `single`, one array (one job); otherwise an object keyed by job name.
 pub fn json(config: &Config, jobs: &[&JobTargets], single: bool, explain: bool) -> String {
-    let arrays: Vec<(String, Value)> = jobs.iter().map(|job| (job_name(config, job), Value::Array(job_entries(config, job, explain)))).collect();
+    let arrays: Vec<(String, Value)> = jobs
+        .iter()
+        .map(|job| {
+            (
+                job_name(config, job),
+                Value::Array(job_entries(config, job, explain)),
+            )
+        })
+        .collect();
     let value = if single {
-        arrays.into_iter().next().map(|(_, array)| array).unwrap_or(Value::Array(Vec::new()))
+        arrays
+            .into_iter()
+            .next()
+            .map(|(_, array)| array)
+            .unwrap_or(Value::Array(Vec::new()))
     } else {
         Value::Object(arrays.into_iter().collect::<Map<String, Value>>())
     };
@@ -29,23 +41,23 @@ fn job_name(config: &Config, job: &JobTargets) -> String {
     config.scrape_configs[job.job_index].job_name.clone()
 }
 
-/// promtool prints each distinct result once per discovery provider; all static groups of a job
-/// form one provider.
+/// promtool prints each distinct result once per target group; the same target in two groups is
+/// printed twice.
 fn job_entries(config: &Config, job: &JobTargets, explain: bool) -> Vec<Value> {
     let scrape = &config.scrape_configs[job.job_index];
     let mut seen = HashSet::new();
     let mut entries = Vec::new();
     for resolved in &job.targets {
-        let provider = match scrape.service_discovery.get(resolved.sd_index).map(|sd| &sd.kind) {
-            Some(SdKind::Static(_)) => usize::MAX,
-            _ => resolved.sd_index,
-        };
         let mut entry = entry(&resolved.target);
-        if !seen.insert((provider, Value::Object(entry.clone()).to_string())) {
+        let group = (resolved.sd_index, resolved.group_source.as_str());
+        if !seen.insert((group, Value::Object(entry.clone()).to_string())) {
             continue;
         }
         if explain {
-            entry.insert("relabelTrace".to_string(), trace(scrape, &resolved.target.trace));
+            entry.insert(
+                "relabelTrace".to_string(),
+                trace(scrape, &resolved.target.trace),
+            );
         }
         entries.push(Value::Object(entry));
     }
@@ -56,7 +68,10 @@ fn entry(target: &Target) -> Map<String, Value> {
     let mut entry = Map::new();
     entry.insert("discoveredLabels".to_string(), labels(&target.discovered));
     match &target.state {
-        TargetState::Active { labels: final_labels, .. } => {
+        TargetState::Active {
+            labels: final_labels,
+            ..
+        } => {
             entry.insert("labels".to_string(), labels(final_labels));
         }
         TargetState::Dropped { .. } => {
@@ -71,7 +86,11 @@ fn entry(target: &Target) -> Map<String, Value> {
 }
 
 fn labels(set: &Labels) -> Value {
-    Value::Object(set.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+    Value::Object(
+        set.iter()
+            .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+            .collect(),
+    )
 }
 
 fn trace(scrape: &crate::config::model::ScrapeConfig, steps: &[RuleStep]) -> Value {
@@ -83,7 +102,9 @@ fn trace(scrape: &crate::config::model::ScrapeConfig, steps: &[RuleStep]) -> Val
                 .changes
                 .iter()
                 .map(|change| match change {
-                    LabelChange::Set { name, old, new } => json!({"set": name, "from": old, "to": new}),
+                    LabelChange::Set { name, old, new } => {
+                        json!({"set": name, "from": old, "to": new})
+                    }
                     LabelChange::Deleted { name, old } => json!({"deleted": name, "was": old}),
                 })
                 .collect();
@@ -107,11 +128,21 @@ pub fn table(config: &Config, jobs: &[&JobTargets]) -> String {
         let scrape = &config.scrape_configs[job.job_index];
         for resolved in &job.targets {
             let target = &resolved.target;
-            let address = target.discovered.get("__address__").cloned().unwrap_or_default();
+            let address = target
+                .discovered
+                .get("__address__")
+                .cloned()
+                .unwrap_or_default();
             let (shown, state) = match &target.state {
-                TargetState::Active { scrape_url, .. } => (scrape_url.clone(), "active".to_string()),
+                TargetState::Active { scrape_url, .. } => {
+                    (scrape_url.clone(), "active".to_string())
+                }
                 TargetState::Dropped { rule } => {
-                    let at = scrape.relabel_configs.get(*rule).map(|r| format!(" at {}", r.location)).unwrap_or_default();
+                    let at = scrape
+                        .relabel_configs
+                        .get(*rule)
+                        .map(|r| format!(" at {}", r.location))
+                        .unwrap_or_default();
                     (address, format!("dropped by rule {}{at}", rule + 1))
                 }
                 TargetState::Failed { error } => (address, format!("failed: {error}")),
@@ -119,7 +150,12 @@ pub fn table(config: &Config, jobs: &[&JobTargets]) -> String {
             rows.push((scrape.job_name.clone(), shown, state));
         }
     }
-    let width = |pick: fn(&(String, String, String)) -> &String| rows.iter().map(|r| pick(r).chars().count()).max().unwrap_or(0);
+    let width = |pick: fn(&(String, String, String)) -> &String| {
+        rows.iter()
+            .map(|r| pick(r).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
     let (job_width, target_width) = (width(|r| &r.0), width(|r| &r.1));
     let mut out = String::new();
     for (job, target, state) in &rows {

@@ -27,8 +27,10 @@ impl Template for LoaderDiagnostic {
                 f.job = d.job.clone();
                 f.location = d.location.clone();
                 f.rejects_config = d.rejects_config;
+                // A diagnostic's own hint is specific to this occurrence; it replaces the
+                // check's general remediation.
                 if let Some(help) = &d.help {
-                    f.remediation = Some(format!("{} {}", sentence(help), spec.remediation));
+                    f.remediation = Some(sentence(help));
                 }
                 f
             })
@@ -39,7 +41,10 @@ impl Template for LoaderDiagnostic {
 /// Makes a hint read as a sentence: capitalised, ending with a period.
 fn sentence(text: &str) -> String {
     let mut chars = text.chars();
-    let mut out: String = chars.next().map(|c| c.to_uppercase().collect()).unwrap_or_default();
+    let mut out: String = chars
+        .next()
+        .map(|c| c.to_uppercase().collect())
+        .unwrap_or_default();
     out.push_str(chars.as_str());
     if !out.ends_with(['.', '?', '!']) {
         out.push('.');

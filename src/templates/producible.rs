@@ -10,7 +10,9 @@ pub fn meta_prefixes(job: &ScrapeConfig) -> Vec<String> {
         match &sd.kind {
             SdKind::Static(_) => {}
             SdKind::File(_) => prefixes.push("__meta_filepath".to_string()),
-            SdKind::Kubernetes(k8s) => prefixes.extend(kubernetes_prefixes(k8s.role, k8s.attach_node_metadata)),
+            SdKind::Kubernetes(k8s) => {
+                prefixes.extend(kubernetes_prefixes(k8s.role, k8s.attach_node_metadata))
+            }
             SdKind::Other { mechanism } => prefixes.push(format!("__meta_{mechanism}_")),
         }
     }
@@ -19,24 +21,41 @@ pub fn meta_prefixes(job: &ScrapeConfig) -> Vec<String> {
 
 fn kubernetes_prefixes(role: KubernetesRole, attach_node: bool) -> Vec<String> {
     let k = "__meta_kubernetes_";
-    let service_via_endpoints = ["service_name", "service_label_", "service_labelpresent_", "service_annotation_", "service_annotationpresent_"];
+    let service_via_endpoints = [
+        "service_name",
+        "service_label_",
+        "service_labelpresent_",
+        "service_annotation_",
+        "service_annotationpresent_",
+    ];
     let mut names: Vec<String> = match role {
         KubernetesRole::Node => vec!["node_".into()],
         KubernetesRole::Pod => vec!["namespace".into(), "pod_".into()],
         KubernetesRole::Service => vec!["namespace".into(), "service_".into()],
         KubernetesRole::Endpoints => {
-            let mut v: Vec<String> = vec!["namespace".into(), "endpoints_".into(), "endpoint_".into(), "pod_".into()];
+            let mut v: Vec<String> = vec![
+                "namespace".into(),
+                "endpoints_".into(),
+                "endpoint_".into(),
+                "pod_".into(),
+            ];
             v.extend(service_via_endpoints.iter().map(|s| s.to_string()));
             v
         }
         KubernetesRole::EndpointSlice => {
-            let mut v: Vec<String> = vec!["namespace".into(), "endpointslice_".into(), "pod_".into()];
+            let mut v: Vec<String> =
+                vec!["namespace".into(), "endpointslice_".into(), "pod_".into()];
             v.extend(service_via_endpoints.iter().map(|s| s.to_string()));
             v
         }
         KubernetesRole::Ingress => vec!["namespace".into(), "ingress_".into()],
     };
-    if attach_node && matches!(role, KubernetesRole::Pod | KubernetesRole::Endpoints | KubernetesRole::EndpointSlice) {
+    if attach_node
+        && matches!(
+            role,
+            KubernetesRole::Pod | KubernetesRole::Endpoints | KubernetesRole::EndpointSlice
+        )
+    {
         names.push("node_name".into());
         names.push("node_label_".into());
         names.push("node_labelpresent_".into());
@@ -59,7 +78,9 @@ pub fn can_produce(prefixes: &[String], name: &str, is_prefix: bool) -> bool {
 
 /// The literal text a regex must start with, up to its first metacharacter.
 pub fn literal_prefix(pattern: &str) -> &str {
-    let end = pattern.find(|c: char| "\\.+*?()|[]{}^$".contains(c)).unwrap_or(pattern.len());
+    let end = pattern
+        .find(|c: char| "\\.+*?()|[]{}^$".contains(c))
+        .unwrap_or(pattern.len());
     &pattern[..end]
 }
 
@@ -71,22 +92,45 @@ mod tests {
     fn node_role_produces_node_labels_only() {
         let prefixes = kubernetes_prefixes(KubernetesRole::Node, false);
         assert!(can_produce(&prefixes, "__meta_kubernetes_node_name", false));
-        assert!(!can_produce(&prefixes, "__meta_kubernetes_endpoint_port_name", false));
-        assert!(can_produce(&prefixes, "__meta_kubernetes_node_label_", true));
+        assert!(!can_produce(
+            &prefixes,
+            "__meta_kubernetes_endpoint_port_name",
+            false
+        ));
+        assert!(can_produce(
+            &prefixes,
+            "__meta_kubernetes_node_label_",
+            true
+        ));
     }
 
     #[test]
     fn endpoints_role_sees_only_some_service_labels() {
         let prefixes = kubernetes_prefixes(KubernetesRole::Endpoints, false);
-        assert!(can_produce(&prefixes, "__meta_kubernetes_service_name", false));
-        assert!(can_produce(&prefixes, "__meta_kubernetes_service_annotation_prometheus_io_path", false));
-        assert!(!can_produce(&prefixes, "__meta_kubernetes_service_port_name", false));
+        assert!(can_produce(
+            &prefixes,
+            "__meta_kubernetes_service_name",
+            false
+        ));
+        assert!(can_produce(
+            &prefixes,
+            "__meta_kubernetes_service_annotation_prometheus_io_path",
+            false
+        ));
+        assert!(!can_produce(
+            &prefixes,
+            "__meta_kubernetes_service_port_name",
+            false
+        ));
         assert!(can_produce(&prefixes, "__meta_kubernetes_namespace", false));
     }
 
     #[test]
     fn literal_prefix_stops_at_metacharacters() {
-        assert_eq!(literal_prefix("__meta_kubernetes_node_label_(.+)"), "__meta_kubernetes_node_label_");
+        assert_eq!(
+            literal_prefix("__meta_kubernetes_node_label_(.+)"),
+            "__meta_kubernetes_node_label_"
+        );
         assert_eq!(literal_prefix("(.*)"), "");
     }
 }

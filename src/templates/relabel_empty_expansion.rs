@@ -29,7 +29,10 @@ impl Template for RelabelEmptyExpansion {
                     f.job = Some(job.job_name.clone());
                     f.location = Some(rule.location.clone());
                     if let Some(fixed) = fixed {
-                        f.remediation = Some(format!("Write `{fixed}` instead of `${reference}`. {}", spec.remediation));
+                        f.remediation = Some(format!(
+                            "Write `{fixed}` instead of `${reference}`. {}",
+                            spec.remediation
+                        ));
                     }
                     findings.push(f);
                 }
@@ -42,7 +45,10 @@ impl Template for RelabelEmptyExpansion {
 /// `(field, name)` for every `$name` / `${name}` in the rule's templates that names no group.
 fn empty_references(rule: &RelabelRule) -> Vec<(&'static str, String)> {
     let templated: &[(&'static str, &str)] = match rule.action {
-        RelabelAction::Replace => &[("replacement", rule.replacement.as_str()), ("target_label", rule.target_label.as_str())],
+        RelabelAction::Replace => &[
+            ("replacement", rule.replacement.as_str()),
+            ("target_label", rule.target_label.as_str()),
+        ],
         RelabelAction::LabelMap => &[("replacement", rule.replacement.as_str())],
         _ => &[],
     };
@@ -77,12 +83,17 @@ fn references(text: &str) -> Vec<String> {
         match bytes.get(i + 1) {
             Some(b'$') => i += 2,
             Some(b'{') => {
-                let Some(end) = text[i + 2..].find('}') else { break };
+                let Some(end) = text[i + 2..].find('}') else {
+                    break;
+                };
                 names.push(text[i + 2..i + 2 + end].to_string());
                 i += end + 3;
             }
             _ => {
-                let len = text[i + 1..].bytes().take_while(|b| b.is_ascii_alphanumeric() || *b == b'_').count();
+                let len = text[i + 1..]
+                    .bytes()
+                    .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+                    .count();
                 if len > 0 {
                     names.push(text[i + 1..i + 1 + len].to_string());
                 }
@@ -96,7 +107,8 @@ fn references(text: &str) -> Vec<String> {
 /// `1suffix` → `${1}suffix`, when the name starts with a group number.
 fn braced(name: &str) -> Option<String> {
     let digits = name.bytes().take_while(u8::is_ascii_digit).count();
-    (digits > 0 && digits < name.len()).then(|| format!("${{{}}}{}", &name[..digits], &name[digits..]))
+    (digits > 0 && digits < name.len())
+        .then(|| format!("${{{}}}{}", &name[..digits], &name[digits..]))
 }
 
 #[cfg(test)]

@@ -12,7 +12,11 @@ use crate::templates::relabel_unknown_source_label::unknown_reads;
 use crate::templates::{finding, Template};
 
 fn fully_resolved(job: &JobTargets) -> bool {
-    !job.targets.is_empty() && job.discovery.iter().all(|sd| matches!(sd.outcome, SdOutcome::Resolved { .. }))
+    !job.targets.is_empty()
+        && job
+            .discovery
+            .iter()
+            .all(|sd| matches!(sd.outcome, SdOutcome::Resolved { .. }))
 }
 
 pub struct RelabelNeverMatches;
@@ -30,19 +34,38 @@ impl Template for RelabelNeverMatches {
         let mut findings = Vec::new();
         for job in input.jobs.iter().filter(|j| fully_resolved(j)) {
             let scrape = &input.config.scrape_configs[job.job_index];
-            let already_explained: Vec<usize> = unknown_reads(scrape).into_iter().map(|(i, _)| i).collect();
+            let already_explained: Vec<usize> =
+                unknown_reads(scrape).into_iter().map(|(i, _)| i).collect();
             for (index, rule) in scrape.relabel_configs.iter().enumerate() {
                 // keep/drop failures are reported as dropped targets; always-acting actions cannot miss.
-                let can_miss = matches!(rule.action, RelabelAction::Replace | RelabelAction::Drop | RelabelAction::LabelMap | RelabelAction::LabelDrop);
+                let can_miss = matches!(
+                    rule.action,
+                    RelabelAction::Replace
+                        | RelabelAction::Drop
+                        | RelabelAction::LabelMap
+                        | RelabelAction::LabelDrop
+                );
                 if !can_miss || already_explained.contains(&index) {
                     continue;
                 }
-                let reached = job.targets.iter().filter(|t| t.target.trace.iter().any(|s| s.rule == index)).count();
-                let matched = job.targets.iter().filter(|t| t.target.trace.iter().any(|s| s.rule == index && s.matched)).count();
+                let reached = job
+                    .targets
+                    .iter()
+                    .filter(|t| t.target.trace.iter().any(|s| s.rule == index))
+                    .count();
+                let matched = job
+                    .targets
+                    .iter()
+                    .filter(|t| t.target.trace.iter().any(|s| s.rule == index && s.matched))
+                    .count();
                 if reached == 0 || matched > 0 {
                     continue;
                 }
-                let sources = if rule.source_labels.is_empty() { String::new() } else { format!(" on [{}]", rule.source_labels.join(", ")) };
+                let sources = if rule.source_labels.is_empty() {
+                    String::new()
+                } else {
+                    format!(" on [{}]", rule.source_labels.join(", "))
+                };
                 let message = format!(
                     "rule {} ({}, regex `{}`{sources}) matched none of the {reached} target(s) that reached it",
                     index + 1,
@@ -92,11 +115,22 @@ impl Template for RelabelDropsAllTargets {
                 }
             }
             counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            let parts: Vec<String> = counts.iter().map(|(rule, n)| format!("{n} by rule {}", rule + 1)).collect();
-            let message = format!("relabeling drops all {} target(s) of the job ({}); it scrapes nothing", job.targets.len(), parts.join(", "));
+            let parts: Vec<String> = counts
+                .iter()
+                .map(|(rule, n)| format!("{n} by rule {}", rule + 1))
+                .collect();
+            let message = format!(
+                "relabeling drops all {} target(s) of the job ({}); it scrapes nothing",
+                job.targets.len(),
+                parts.join(", ")
+            );
             let mut f = finding(spec, message);
             f.job = Some(scrape.job_name.clone());
-            f.location = counts.first().and_then(|(rule, _)| scrape.relabel_configs.get(*rule)).map(|r| r.location.clone()).or(Some(scrape.location.clone()));
+            f.location = counts
+                .first()
+                .and_then(|(rule, _)| scrape.relabel_configs.get(*rule))
+                .map(|r| r.location.clone())
+                .or(Some(scrape.location.clone()));
             findings.push(f);
         }
         findings

@@ -51,24 +51,39 @@ pub fn unknown_reads(job: &ScrapeConfig) -> Vec<(usize, String)> {
         if let Some(unknown) = impossible_read(rule, &prefixes, &set_earlier) {
             found.push((index, unknown));
         }
-        if matches!(rule.action, RelabelAction::Replace | RelabelAction::HashMod | RelabelAction::Lowercase | RelabelAction::Uppercase) {
+        if matches!(
+            rule.action,
+            RelabelAction::Replace
+                | RelabelAction::HashMod
+                | RelabelAction::Lowercase
+                | RelabelAction::Uppercase
+        ) {
             set_by_rules.push(rule.target_label.clone());
         }
     }
     found
 }
 
-fn impossible_read(rule: &RelabelRule, prefixes: &[String], set_earlier: &dyn Fn(&str) -> bool) -> Option<String> {
+fn impossible_read(
+    rule: &RelabelRule,
+    prefixes: &[String],
+    set_earlier: &dyn Fn(&str) -> bool,
+) -> Option<String> {
     match rule.action {
         RelabelAction::LabelMap | RelabelAction::LabelDrop | RelabelAction::LabelKeep => {
             let prefix = literal_prefix(rule.regex.as_str());
             let reads_meta = prefix.starts_with("__meta_") && prefix.len() > "__meta_".len();
-            (reads_meta && !can_produce(prefixes, prefix, true) && !set_earlier(prefix)).then(|| format!("labels matching `{}`", rule.regex.as_str()))
+            (reads_meta && !can_produce(prefixes, prefix, true) && !set_earlier(prefix))
+                .then(|| format!("labels matching `{}`", rule.regex.as_str()))
         }
         _ => rule
             .source_labels
             .iter()
-            .find(|name| name.starts_with("__meta_") && !can_produce(prefixes, name, false) && !set_earlier(name))
+            .find(|name| {
+                name.starts_with("__meta_")
+                    && !can_produce(prefixes, name, false)
+                    && !set_earlier(name)
+            })
             .map(|name| format!("`{name}`")),
     }
 }

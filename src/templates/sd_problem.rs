@@ -24,8 +24,16 @@ impl Template for SdProblemTemplate {
             let job_name = &input.config.scrape_configs[job.job_index].job_name;
             for sd in &job.discovery {
                 match &sd.outcome {
-                    SdOutcome::NotResolved { reason, .. } if spec.id == "sd/not-resolved-offline" => {
-                        let mut f = finding(spec, format!("targets of this {} SD entry were not resolved: {reason}", sd.mechanism));
+                    SdOutcome::NotResolved { reason, .. }
+                        if spec.id == "sd/not-resolved-offline" =>
+                    {
+                        let mut f = finding(
+                            spec,
+                            format!(
+                                "targets of this {} SD entry were not resolved: {reason}",
+                                sd.mechanism
+                            ),
+                        );
                         f.job = Some(job_name.clone());
                         f.location = Some(sd.location.clone());
                         findings.push(f);

@@ -4,7 +4,12 @@ use crate::support::{data, run};
 
 fn targets(args: &[&str]) -> serde_json::Value {
     let output = run(args);
-    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     serde_json::from_slice(&output.stdout).expect("targets prints JSON")
 }
 
@@ -28,13 +33,22 @@ fn all_jobs_print_an_object_keyed_by_job() {
     let config = data("clean/prometheus.yml");
     let value = targets(&["targets", config.to_str().unwrap()]);
     let object = value.as_object().expect("an object");
-    assert!(object.contains_key("node") && object.contains_key("blackbox"), "{value:#}");
+    assert!(
+        object.contains_key("node") && object.contains_key("blackbox"),
+        "{value:#}"
+    );
 }
 
 #[test]
 fn explain_shows_what_each_rule_did() {
     let config = data("clean/prometheus.yml");
-    let value = targets(&["targets", config.to_str().unwrap(), "--job", "blackbox", "--explain"]);
+    let value = targets(&[
+        "targets",
+        config.to_str().unwrap(),
+        "--job",
+        "blackbox",
+        "--explain",
+    ]);
     let trace = value[0]["relabelTrace"].as_array().expect("a trace");
     assert_eq!(trace.len(), 3);
     assert_eq!(trace[0]["action"], "replace");
