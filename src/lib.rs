@@ -5,6 +5,7 @@
 //! [`run`] wires the stages together for each subcommand; errors are typed in the stages and
 //! rendered only in `main`.
 
+pub mod go_quote;
 pub mod labels;
 pub mod source;
 pub mod version;

@@ -264,7 +264,7 @@ fn parse_yaml_int(text: &str) -> Option<u64> {
 /// fails with `not a valid duration string: "5"`.
 pub fn duration(ctx: &mut Ctx, node: &Node) -> Option<Duration> {
     let text = string(ctx, node)?;
-    match parse_duration(&text) {
+    match parse_duration(&text, ctx.version) {
         Ok(value) => Some(value),
         Err(message) => {
             ctx.invalid(node, message);

@@ -10,8 +10,8 @@ use crate::labels::{reserved, set_or_delete, Labels};
 use crate::version::PrometheusVersion;
 
 use super::address::with_default_port;
-use super::duration::{format_duration, parse_duration};
-use super::quote::go_quote;
+use crate::config::duration::{format_duration, parse_duration};
+use crate::go_quote::go_quote;
 
 /// Why Prometheus refuses to create a target. The messages are Prometheus's own.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -3,9 +3,7 @@
 //! do for the selected release. Pure: no IO.
 
 mod address;
-mod duration;
 mod finalize;
-mod quote;
 #[cfg(test)]
 mod tests;
 mod url;

@@ -1,11 +1,11 @@
-//! Go's `%q` formatting (`strconv.Quote`), which Prometheus uses in target error messages. Part of
-//! target finalization; pure.
+//! Go's `%q` formatting (`strconv.Quote`), which Prometheus uses in its error messages; we
+//! reproduce it so our messages read exactly like Prometheus's. Shared by all stages; pure.
 
 use std::fmt::Write;
 use std::sync::LazyLock;
 
 /// Quotes `text` as Go's `strconv.Quote` does: printable characters as they are, the rest escaped.
-pub(crate) fn go_quote(text: &str) -> String {
+pub fn go_quote(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
