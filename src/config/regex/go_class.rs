@@ -96,11 +96,14 @@ fn class_item(rest: &str, whole_class: &str) -> Result<(ClassItem, usize), GoErr
     }
     let (lo, lo_len) = class_char(rest, whole_class)?;
     let after = rest.get(lo_len..).unwrap_or("");
-    let is_range = after.len() >= 2 && after.starts_with('-') && !after[1..].starts_with(']');
-    if !is_range {
+    // `[a-]` means `a` or `-`.
+    let range_end = after
+        .strip_prefix('-')
+        .filter(|t| !t.is_empty() && !t.starts_with(']'));
+    let Some(range_end) = range_end else {
         return Ok((ClassItem::Range(lo, lo), lo_len));
-    }
-    let (hi, hi_len) = class_char(&after[1..], whole_class)?;
+    };
+    let (hi, hi_len) = class_char(range_end, whole_class)?;
     let len = lo_len + 1 + hi_len;
     if hi < lo {
         return Err(GoError::new(

@@ -56,14 +56,18 @@ pub(super) fn translate(go: &str) -> Result<Translation, GoError> {
         pos: 0,
         out: String::with_capacity(go.len() + 16),
         group_names: vec![None],
-        frames: vec![Frame::default()],
+        current: Frame::default(),
+        enclosing: Vec::new(),
         previous_repeat: None,
+        pending_flags: String::new(),
+        pending_flips_greed: false,
     };
     while scanner.pos < go.len() {
         let repeat_start = scanner.token()?;
         scanner.previous_repeat = repeat_start;
     }
-    if scanner.frames.len() != 1 {
+    scanner.flush_flags();
+    if !scanner.enclosing.is_empty() {
         return Err(GoError::new(MISSING_PAREN, go));
     }
     Ok(Translation {
@@ -81,6 +85,8 @@ struct Frame {
     last_budget: u64,
     /// The same over everything in the group so far.
     max_budget: u64,
+    /// Go's `U` flag as it stands at this point of the group.
+    ungreedy: bool,
 }
 
 struct Scanner<'a> {
@@ -88,9 +94,18 @@ struct Scanner<'a> {
     pos: usize,
     out: String,
     group_names: Vec<Option<String>>,
-    frames: Vec<Frame>,
+    /// The innermost open group (the whole pattern at top level).
+    current: Frame,
+    /// The groups around it, outermost first.
+    enclosing: Vec<Frame>,
     /// Where the previous token started, if it was a repetition operator.
     previous_repeat: Option<usize>,
+    /// A flag group like `(?i)` not yet written. Go lets a repetition operator after it apply to
+    /// the operand before it (`a(?i)*`), which the `regex` crate refuses; so flag groups are
+    /// written just before the next token that is not a repetition.
+    pending_flags: String,
+    /// Whether the pending flags flip `U`, so a repetition written before them must flip too.
+    pending_flips_greed: bool,
 }
 
 /// A repetition as Go parses it; `max` is `None` for "unbounded".
@@ -106,17 +121,25 @@ impl<'a> Scanner<'a> {
         self.whole.get(self.pos..).unwrap_or("")
     }
 
-    fn frame(&mut self) -> &mut Frame {
-        if self.frames.is_empty() {
-            self.frames.push(Frame::default());
-        }
-        let last = self.frames.len() - 1;
-        &mut self.frames[last]
+    /// Opens a group; it starts with the enclosing group's `U` flag, or `ungreedy` if given.
+    fn open_frame(&mut self, ungreedy: Option<bool>) {
+        let inner = Frame {
+            ungreedy: ungreedy.unwrap_or(self.current.ungreedy),
+            ..Frame::default()
+        };
+        let outer = std::mem::replace(&mut self.current, inner);
+        self.enclosing.push(outer);
+    }
+
+    fn flush_flags(&mut self) {
+        self.out.push_str(&self.pending_flags);
+        self.pending_flags.clear();
+        self.pending_flips_greed = false;
     }
 
     /// Records an operand whose nested counted repeats need `budget`.
     fn operand(&mut self, budget: u64) {
-        let frame = self.frame();
+        let frame = &mut self.current;
         frame.has_operand = true;
         frame.last_budget = budget;
         frame.max_budget = frame.max_budget.max(budget);
@@ -128,12 +151,16 @@ impl<'a> Scanner<'a> {
         let Some(c) = rest.chars().next() else {
             return Ok(None);
         };
+        let counted = if c == '{' { parse_counted(rest) } else { None };
+        if !matches!(c, '*' | '+' | '?') && counted.is_none() {
+            self.flush_flags();
+        }
         match c {
             '(' => self.open_group()?,
             ')' => self.close_group()?,
             '|' => {
                 self.out.push('|');
-                self.frame().has_operand = false;
+                self.current.has_operand = false;
                 self.pos += 1;
             }
             '^' | '$' | '.' => {
@@ -152,7 +179,7 @@ impl<'a> Scanner<'a> {
                 };
                 return self.repeat(op, self.pos + 1).map(Some);
             }
-            '{' => match parse_counted(rest) {
+            '{' => match counted {
                 Some((op, len)) => return self.counted_repeat(op, len).map(Some),
                 None => self.literal_char('{'),
             },
@@ -190,13 +217,13 @@ impl<'a> Scanner<'a> {
                 expr: text(previous),
             });
         }
-        if !self.frame().has_operand {
+        if !self.current.has_operand {
             return Err(GoError {
                 code: MISSING_REPEAT_ARGUMENT,
                 expr: text(start),
             });
         }
-        let budget = repeat_budget(op, self.frame().last_budget);
+        let budget = repeat_budget(op, self.current.last_budget);
         let checked = op.counted && (op.min >= 2 || op.max.is_some_and(|m| m >= 2));
         if checked && budget > MAX_REPEAT {
             return Err(GoError {
@@ -226,7 +253,9 @@ impl<'a> Scanner<'a> {
                 let _ = write!(self.out, "{{{min},{max}}}");
             }
         }
-        if lazy {
+        // Go decides greediness with the flags in force at the operator, which may include
+        // pending flags that are written after it.
+        if lazy != self.pending_flips_greed {
             self.out.push('?');
         }
     }
@@ -255,15 +284,15 @@ impl<'a> Scanner<'a> {
             None => self.out.push('('),
         }
         self.group_names.push(name);
-        self.frames.push(Frame::default());
+        self.open_frame(None);
         self.pos += len;
     }
 
     fn close_group(&mut self) -> Result<(), GoError> {
-        if self.frames.len() < 2 {
+        let Some(outer) = self.enclosing.pop() else {
             return Err(GoError::new(UNEXPECTED_PAREN, self.whole));
-        }
-        let closed = self.frames.pop().unwrap_or_default();
+        };
+        let closed = std::mem::replace(&mut self.current, outer);
         self.out.push(')');
         self.pos += 1;
         self.operand(closed.max_budget);
@@ -288,10 +317,15 @@ impl<'a> Scanner<'a> {
             return Ok(());
         }
         let flags = parse_flags(rest)?;
-        self.out.push_str(&flags.rust);
         self.pos += flags.len;
+        let ungreedy = flags.ungreedy.unwrap_or(self.current.ungreedy);
         if flags.opens_group {
-            self.frames.push(Frame::default());
+            self.out.push_str(&flags.rust);
+            self.open_frame(Some(ungreedy));
+        } else {
+            self.pending_flags.push_str(&flags.rust);
+            self.pending_flips_greed ^= ungreedy != self.current.ungreedy;
+            self.current.ungreedy = ungreedy;
         }
         Ok(())
     }
@@ -420,6 +454,8 @@ struct Flags {
     rust: String,
     len: usize,
     opens_group: bool,
+    /// `Some(true)` when the group sets `U`, `Some(false)` when it clears it.
+    ungreedy: Option<bool>,
 }
 
 /// Go's flag grammar: letters `imsU`, at most one `-` which must be followed by a flag, then `)`
@@ -449,10 +485,16 @@ fn parse_flags(rest: &str) -> Result<Flags, GoError> {
                 set.retain(|f| !cleared.contains(f));
                 let opens_group = c == ':';
                 let rust = render_flags(&set, &cleared, opens_group);
+                let ungreedy = if cleared.contains('U') {
+                    Some(false)
+                } else {
+                    set.contains('U').then_some(true)
+                };
                 return Ok(Flags {
                     rust,
                     len: consumed,
                     opens_group,
+                    ungreedy,
                 });
             }
             _ => return Err(invalid()),
@@ -536,6 +578,19 @@ mod tests {
         assert_eq!(rust("(?ii)a"), "(?i)a");
         assert_eq!(rust("(?i-i:a)"), "(?-i:a)");
         assert_eq!(rust("(?)a"), "a");
+    }
+
+    #[test]
+    fn repeat_after_a_flag_group_applies_to_the_operand_before_it() {
+        assert_eq!(rust("p(?i)?x"), "p?(?i)x");
+        assert_eq!(rust("a(?U)*b"), "a*?(?U)b");
+        assert_eq!(rust("a(?U)*?b"), "a*(?U)b");
+        assert_eq!(rust("(?U)a(?-U)+"), "(?U)a+?(?-U)");
+        assert_eq!(rust("(?U:a)*"), "(?U:a)*");
+        assert_eq!(
+            error("(?i)*"),
+            "missing argument to repetition operator: `*`"
+        );
     }
 
     #[test]
