@@ -52,11 +52,10 @@ fn empty_references(rule: &RelabelRule) -> Vec<(&'static str, String)> {
         RelabelAction::LabelMap => &[("replacement", rule.replacement.as_str())],
         _ => &[],
     };
-    let compiled = rule.regex.compiled();
-    let group_count = compiled.captures_len();
+    let regex = &rule.regex;
     let exists = |name: &str| match name.parse::<usize>() {
-        Ok(number) => number < group_count,
-        Err(_) => compiled.capture_names().flatten().any(|n| n == name),
+        Ok(number) => number < regex.group_count(),
+        Err(_) => regex.has_group_named(name),
     };
     let mut found = Vec::new();
     for (field, text) in templated {
