@@ -20,11 +20,31 @@ pub enum Command {
     /// Print the targets Prometheus would scrape, in promtool's `check service-discovery` shape.
     Targets(TargetsArgs),
     /// List every check with its id, default severity and summary.
-    Checks,
+    Checks {
+        #[command(subcommand)]
+        command: Option<ChecksCommand>,
+    },
     /// Print the documentation of one check.
     Explain {
         /// The check id, for example `config/unknown-field`.
         id: String,
+    },
+    /// Print a shell completion script to stdout.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksCommand {
+    /// Write a Markdown page per check (DIR/<area>/<name>.md) and an index (DIR/README.md).
+    Docs {
+        /// The directory to write into; created when missing.
+        dir: PathBuf,
     },
 }
 
@@ -49,12 +69,26 @@ pub struct CheckArgs {
     /// Do not use the network; report what could not be checked without it.
     #[arg(long)]
     pub offline: bool,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-    pub format: ReportFormat,
-    /// Exit with 1 when a finding at or above this severity exists.
+    /// A report to write: human, json, junit, sarif or github, to stdout or, with `=PATH`, to a
+    /// file. Repeat for several reports from one run; at most one goes to stdout. Default: human.
+    #[arg(long = "format", value_name = "FMT[=PATH]", value_parser = parse_output)]
+    pub outputs: Vec<OutputSpec>,
+    /// Exit with 1 when a reported finding at or above this severity exists.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Leave out findings below this severity: not shown, not counted, not failing the run.
+    #[arg(long, value_enum, default_value_t = MinSeverity::Info)]
+    pub min_severity: MinSeverity,
+    /// Read the files the config names (tokens, CA, certificates, keys, file_sd files) from TO
+    /// instead of FROM, for paths equal to or under FROM. Repeatable; the longest FROM wins.
+    #[arg(long, value_name = "FROM=TO", value_parser = parse_path_map)]
+    pub path_map: Vec<(PathBuf, PathBuf)>,
+    /// Leave out the known findings this baseline file lists; new findings still fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every reported finding in this baseline file, then treat them as known.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
@@ -78,6 +112,43 @@ pub struct TargetsArgs {
 pub enum ReportFormat {
     Human,
     Json,
+    Junit,
+    Sarif,
+    Github,
+}
+
+/// One `--format FMT[=PATH]`: a report and where it goes (stdout without a path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: ReportFormat,
+    pub path: Option<PathBuf>,
+}
+
+fn parse_output(text: &str) -> Result<OutputSpec, String> {
+    let (name, path) = match text.split_once('=') {
+        Some((name, "")) => {
+            return Err(format!(
+                "`{name}=` names no file; write `{name}=PATH` or `{name}`"
+            ))
+        }
+        Some((name, path)) => (name, Some(PathBuf::from(path))),
+        None => (text, None),
+    };
+    let format = ReportFormat::from_str(name, true).map_err(|_| {
+        format!("unknown format {name:?}; expected human, json, junit, sarif or github")
+    })?;
+    Ok(OutputSpec { format, path })
+}
+
+fn parse_path_map(text: &str) -> Result<(PathBuf, PathBuf), String> {
+    crate::config::path_map::PathMap::parse_rule(text).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinSeverity {
+    Info,
+    Warning,
+    Error,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,9 +6,14 @@ use std::path::Path;
 use crate::check::finding::Severity;
 use crate::check::input::CheckInput;
 use crate::check::registry;
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, ReportFormat, TargetsArgs};
+use crate::cli::{
+    CheckArgs, ChecksCommand, Cli, ColorChoice, Command, FailOn, MinSeverity, OutputSpec,
+    ReportFormat, TargetsArgs,
+};
+use crate::config::path_map::PathMap;
 use crate::config::{self, LoadError};
-use crate::report::{self, Report};
+use crate::report::baseline::{self, Baseline, BaselineError};
+use crate::report::{self, Report, Scope};
 use crate::targets::{self, JobTargets};
 use crate::version::PrometheusVersion;
 use crate::{check, exit};
@@ -22,6 +27,14 @@ pub enum Error {
     Spec(#[from] check::spec::SpecError),
     #[error("failed to write output")]
     Output(#[from] std::io::Error),
+    #[error("failed to write {path}")]
+    WriteFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
     #[error("{0}")]
     Usage(String),
 }
@@ -37,14 +50,29 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Check(args) => check_command(args),
         Command::Targets(args) => targets_command(args),
-        Command::Checks => list_checks(),
+        Command::Checks { command: None } => list_checks(),
+        Command::Checks {
+            command: Some(ChecksCommand::Docs { dir }),
+        } => write_docs(&dir),
         Command::Explain { id } => explain(&id),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man_page(),
     }
 }
 
 /// Loads `config`, resolves what can be resolved offline, and runs every built-in check.
 pub fn check_offline(config: &Path, version: PrometheusVersion) -> Result<Report, Error> {
-    let loaded = config::load(config, version)?;
+    check_offline_mapped(config, version, &PathMap::default())
+}
+
+/// [`check_offline`] with the files the config names read from where `map` says.
+pub fn check_offline_mapped(
+    config: &Path,
+    version: PrometheusVersion,
+    map: &PathMap,
+) -> Result<Report, Error> {
+    let config_path = config;
+    let loaded = config::load_mapped(config, version, map)?;
     // The trace tells the relabel checks which rules matched which targets.
     let jobs = targets::resolve_offline(&loaded.config, version, true);
     let checks = registry::builtin()?;
@@ -59,27 +87,89 @@ pub fn check_offline(config: &Path, version: PrometheusVersion) -> Result<Report
         "live checks (discovery over the network, probes of each target) are not part of this version; the findings cover the configuration and the targets resolvable offline"
             .to_string(),
     ];
-    Ok(Report::new(
-        version.to_string(),
-        "offline",
-        findings,
-        not_checked,
-    ))
+    let scope = Scope {
+        config_file: Some(config_path.to_path_buf()),
+        jobs: loaded
+            .config
+            .scrape_configs
+            .iter()
+            .map(|job| job.job_name.clone())
+            .collect(),
+        checks: checks.iter().map(|check| check.spec.clone()).collect(),
+    };
+    Ok(Report::new(version.to_string(), "offline", findings, not_checked).with_scope(scope))
 }
 
 fn check_command(args: CheckArgs) -> Result<u8, Error> {
     // Until live checks exist every run is offline; the report's `not_checked` says so.
     let _ = args.offline;
-    let report = check_offline(&args.common.config, args.common.prometheus_version)?;
-    let text = match args.format {
-        ReportFormat::Json => report::json::render(&report),
-        ReportFormat::Human => {
-            set_colour(args.color);
-            report::human::render(&report, &mut report::human::SourceLines::default())
+    let outputs = outputs(&args.outputs)?;
+    let map = PathMap::new(args.path_map.clone());
+    let mut report =
+        check_offline_mapped(&args.common.config, args.common.prometheus_version, &map)?;
+    report.retain_at_least(match args.min_severity {
+        MinSeverity::Info => Severity::Info,
+        MinSeverity::Warning => Severity::Warning,
+        MinSeverity::Error => Severity::Error,
+    });
+    // A new baseline records everything reported now (known or not), then counts it as known.
+    if let Some(path) = &args.write_baseline {
+        let recorded = Baseline::from_report(&report);
+        baseline::write(path, &recorded)?;
+        baseline::apply(&mut report, &recorded);
+    } else if let Some(path) = &args.baseline {
+        baseline::apply(&mut report, &baseline::read(path)?);
+    }
+    let cwd = report::uri::current_dir();
+    for output in &outputs {
+        let text = match output.format {
+            ReportFormat::Json => report::json::render(&report),
+            ReportFormat::Junit => report::junit::render(&report),
+            ReportFormat::Sarif => report::sarif::render(&report, cwd.as_deref()),
+            ReportFormat::Github => report::github::render(&report, cwd.as_deref()),
+            ReportFormat::Human => {
+                match output.path {
+                    None => set_colour(args.color),
+                    Some(_) => colored::control::set_override(false),
+                }
+                report::human::render(&report, &mut report::human::SourceLines::default())
+            }
+        };
+        match &output.path {
+            None => write_stdout(&text)?,
+            Some(path) => std::fs::write(path, text).map_err(|source| Error::WriteFile {
+                path: path.clone(),
+                source,
+            })?,
         }
-    };
-    write_stdout(&text)?;
+    }
     Ok(exit_code(&report, args.fail_on))
+}
+
+/// The reports to write: human on stdout when none is asked for; at most one on stdout and at
+/// most one per file.
+fn outputs(asked: &[OutputSpec]) -> Result<Vec<OutputSpec>, Error> {
+    if asked.is_empty() {
+        return Ok(vec![OutputSpec {
+            format: ReportFormat::Human,
+            path: None,
+        }]);
+    }
+    for (index, output) in asked.iter().enumerate() {
+        if asked[..index]
+            .iter()
+            .any(|earlier| earlier.path == output.path)
+        {
+            return Err(Error::Usage(match &output.path {
+                None => {
+                    "at most one --format may write to stdout; give the others a file with FMT=PATH"
+                        .to_string()
+                }
+                Some(path) => format!("two --format options write to {}", path.display()),
+            }));
+        }
+    }
+    Ok(asked.to_vec())
 }
 
 fn set_colour(choice: ColorChoice) {
@@ -173,6 +263,43 @@ fn explain(id: &str) -> Result<u8, Error> {
         s.remediation
     );
     write_stdout(&text)?;
+    Ok(exit::OK)
+}
+
+fn write_docs(dir: &Path) -> Result<u8, Error> {
+    let checks = registry::builtin()?;
+    let pages = report::docs::pages(&checks);
+    for (relative, text) in &pages {
+        let path = dir.join(relative);
+        let write = |path: &Path| {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, text)
+        };
+        write(&path).map_err(|source| Error::WriteFile { path, source })?;
+    }
+    write_stdout(&format!(
+        "wrote {} pages under {}\n",
+        pages.len(),
+        dir.display()
+    ))?;
+    Ok(exit::OK)
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<u8, Error> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "prom-preflight", &mut script);
+    write_stdout(&String::from_utf8_lossy(&script))?;
+    Ok(exit::OK)
+}
+
+fn man_page() -> Result<u8, Error> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(command).render(&mut roff)?;
+    write_stdout(&String::from_utf8_lossy(&roff))?;
     Ok(exit::OK)
 }
 
