@@ -229,3 +229,47 @@ fn github_annotations_line_by_line() {
         "{line}"
     );
 }
+
+/// Runs the binary's `check` on the seed configuration with `args`, in the crate's directory.
+fn check_seed(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_prom-preflight"))
+        .current_dir(root())
+        .args(["check", "fixtures/seed/prometheus.yml"])
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn real_reports_on_the_seed_are_valid_against_their_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    let baseline = dir.path().join("baseline.json");
+    let sarif = check_seed(&["--format", "sarif"]);
+    assert_eq!(sarif.status.code(), Some(1));
+    let sarif: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_valid(SARIF_SCHEMA, &sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert!(results.len() > 10);
+    assert_eq!(
+        results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "fixtures/seed/prometheus.yml"
+    );
+
+    let json = check_seed(&["--format", "json"]);
+    assert_valid(
+        "schemas/report-v1.json",
+        &serde_json::from_slice(&json.stdout).unwrap(),
+    );
+
+    let written = check_seed(&[
+        "--format",
+        "json",
+        "--write-baseline",
+        baseline.to_str().unwrap(),
+    ]);
+    assert_eq!(written.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&written.stdout).unwrap();
+    assert_valid("schemas/report-v1.json", &report);
+    let file: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    assert_valid("schemas/baseline-v1.json", &file);
+}
