@@ -69,9 +69,9 @@ pub struct CheckArgs {
     /// Do not use the network; report what could not be checked without it.
     #[arg(long)]
     pub offline: bool,
-    /// A report to write: human, json, junit, sarif or github, to stdout or, with `=PATH`, to a
-    /// file. Repeat for several reports from one run; at most one goes to stdout. Default: human.
-    #[arg(long = "format", value_name = "FMT[=PATH]", value_parser = parse_output)]
+    /// A report to write, to stdout or, with `=PATH`, to a file. Repeat for several reports from
+    /// one run; at most one goes to stdout. Default: human.
+    #[arg(long = "format", value_name = "FMT[=PATH]", value_parser = OutputParser)]
     pub outputs: Vec<OutputSpec>,
     /// Exit with 1 when a reported finding at or above this severity exists.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
@@ -87,7 +87,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Record every reported finding in this baseline file, then treat them as known.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
     pub write_baseline: Option<PathBuf>,
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -122,6 +122,46 @@ pub enum ReportFormat {
 pub struct OutputSpec {
     pub format: ReportFormat,
     pub path: Option<PathBuf>,
+}
+
+/// Parses `FMT[=PATH]`, and offers the format names to help and shell completion.
+#[derive(Debug, Clone, Copy)]
+struct OutputParser;
+
+impl clap::builder::TypedValueParser for OutputParser {
+    type Value = OutputSpec;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<OutputSpec, clap::Error> {
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidUtf8,
+                "--format is not UTF-8\n",
+            )
+            .with_cmd(command)
+        })?;
+        parse_output(text).map_err(|message| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("{message}\n"),
+            )
+            .with_cmd(command)
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            ReportFormat::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
 }
 
 fn parse_output(text: &str) -> Result<OutputSpec, String> {

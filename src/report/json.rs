@@ -3,7 +3,7 @@
 //! # Wire format
 //! One JSON object, described by `schemas/report-v1.json`:
 //! `schema_version` (1), `tool {name, version}`, `prometheus_version` ("3.7"), `mode` ("offline"),
-//! `summary {errors, warnings, infos, config_valid}`, `findings[]` with `check`, `severity`,
+//! `summary {errors, warnings, infos, config_valid, suppressed}`, `findings[]` with `check`, `severity`,
 //! optional `job`, `cluster`, `target`, `location {file, line, column}`, `message`, optional
 //! `evidence` and `remediation`, and `not_checked[]` (strings). Fields are only ever added within
 //! one schema version.
