@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::check::finding::Severity;
 use crate::check::input::CheckInput;
 use crate::check::registry;
+use crate::check::settings::{self, Settings};
 use crate::cli::{
     CheckArgs, ChecksCommand, Cli, ColorChoice, Command, FailOn, MinSeverity, OutputSpec,
     ReportFormat, TargetsArgs,
@@ -50,9 +51,13 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Check(args) => check_command(args),
         Command::Targets(args) => targets_command(args),
-        Command::Checks { command: None } => list_checks(),
+        Command::Checks {
+            checks_config,
+            command: None,
+        } => list_checks(checks_config.as_deref()),
         Command::Checks {
             command: Some(ChecksCommand::Docs { dir }),
+            ..
         } => write_docs(&dir),
         Command::Explain { id } => explain(&id),
         Command::Completions { shell } => completions(shell),
@@ -60,43 +65,63 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     }
 }
 
-/// Loads `config`, resolves what can be resolved offline, and runs every built-in check.
-pub fn check_offline(config: &Path, version: PrometheusVersion) -> Result<Report, Error> {
-    check_offline_mapped(config, version, &PathMap::default())
+/// Loads `config`, resolves what can be resolved offline, and runs the built-in checks and the
+/// custom checks of `settings`, with its disables and severity overrides applied.
+pub fn check_offline(
+    config: &Path,
+    version: PrometheusVersion,
+    settings: &Settings,
+) -> Result<Report, Error> {
+    check_offline_mapped(config, version, settings, &PathMap::default())
 }
 
 /// [`check_offline`] with the files the config names read from where `map` says.
 pub fn check_offline_mapped(
     config: &Path,
     version: PrometheusVersion,
+    settings: &Settings,
     map: &PathMap,
 ) -> Result<Report, Error> {
     let config_path = config;
     let loaded = config::load_mapped(config, version, map)?;
     // The trace tells the relabel checks which rules matched which targets.
     let jobs = targets::resolve_offline(&loaded.config, version, true);
-    let checks = registry::builtin()?;
+    let checks = registry::with_settings(settings)?;
     let input = CheckInput {
         config: &loaded.config,
         diagnostics: &loaded.diagnostics,
         jobs: &jobs,
         version,
     };
-    let findings = check::run_all(&checks, &input);
+    let findings = settings.apply(check::run_all(&checks, &input));
     let not_checked = vec![
         "live checks (discovery over the network, probes of each target) are not part of this version; the findings cover the configuration and the targets resolvable offline"
             .to_string(),
     ];
-    let scope = Scope {
+    let jobs: Vec<String> = loaded
+        .config
+        .scrape_configs
+        .iter()
+        .map(|job| job.job_name.clone())
+        .collect();
+    let mut scope = Scope {
         config_file: Some(config_path.to_path_buf()),
-        jobs: loaded
-            .config
-            .scrape_configs
+        checks: checks
             .iter()
-            .map(|job| job.job_name.clone())
+            .filter(|check| !settings.is_disabled(&check.spec.id, None))
+            .map(|check| check.spec.clone())
             .collect(),
-        checks: checks.iter().map(|check| check.spec.clone()).collect(),
+        ..Scope::default()
     };
+    for job in &jobs {
+        for check in &scope.checks {
+            if settings.is_disabled(&check.id, Some(job)) {
+                scope.disabled.insert((job.clone(), check.id.clone()));
+            }
+        }
+    }
+    scope.jobs = jobs;
+    scope.checks.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(Report::new(version.to_string(), "offline", findings, not_checked).with_scope(scope))
 }
 
@@ -104,9 +129,14 @@ fn check_command(args: CheckArgs) -> Result<u8, Error> {
     // Until live checks exist every run is offline; the report's `not_checked` says so.
     let _ = args.offline;
     let outputs = outputs(&args.outputs)?;
+    let settings = load_settings(args.checks_config.as_deref(), Some(&args.common.config))?;
     let map = PathMap::new(args.path_map.clone());
-    let mut report =
-        check_offline_mapped(&args.common.config, args.common.prometheus_version, &map)?;
+    let mut report = check_offline_mapped(
+        &args.common.config,
+        args.common.prometheus_version,
+        &settings,
+        &map,
+    )?;
     report.retain_at_least(match args.min_severity {
         MinSeverity::Info => Severity::Info,
         MinSeverity::Warning => Severity::Warning,
@@ -228,15 +258,29 @@ fn targets_command(args: TargetsArgs) -> Result<u8, Error> {
     Ok(exit::OK)
 }
 
-fn list_checks() -> Result<u8, Error> {
+/// The user's check settings: the file given, or `prom-preflight.yml` next to the config.
+fn load_settings(explicit: Option<&Path>, config: Option<&Path>) -> Result<Settings, Error> {
+    if let Some(path) = explicit {
+        return Ok(Settings::load(path)?);
+    }
+    let beside = config
+        .and_then(Path::parent)
+        .map(|dir| dir.join(settings::DEFAULT_FILE_NAME));
+    match beside {
+        Some(path) if path.is_file() => Ok(Settings::load(&path)?),
+        _ => Ok(Settings::default()),
+    }
+}
+
+fn list_checks(checks_config: Option<&Path>) -> Result<u8, Error> {
+    let settings = load_settings(checks_config, None)?;
     let mut text = String::new();
-    for check in registry::builtin()? {
+    for check in registry::with_settings(&settings)? {
         let spec = &check.spec;
+        let (id, severity) = (&spec.id, spec.severity.as_str());
         text.push_str(&format!(
-            "{:<36} {:<8} {}\n",
-            spec.id,
-            spec.severity.as_str(),
-            spec.summary
+            "{id:<36} {severity:<8} {}  [{}]\n",
+            spec.summary, spec.source
         ));
     }
     write_stdout(&text)?;

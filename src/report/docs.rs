@@ -54,14 +54,21 @@ pub fn page(check: &Check) -> String {
     let _ = writeln!(out, "| Test cases | [`{cases}`](../../../{cases}) |\n");
     let _ = writeln!(out, "## What it means\n\n{}\n", spec.description);
     let _ = writeln!(out, "## How to fix it\n\n{}\n", spec.remediation);
+    let id = &spec.id;
     let _ = writeln!(
         out,
-        "## Living with it\n\n\
-         There is no per-check switch yet. To adopt the gate on a configuration with known \
-         problems, record them once with `prom-preflight check CONFIG --write-baseline \
-         baseline.json` and pass `--baseline baseline.json` from then on: the findings it lists \
-         are counted as suppressed, and any new one still fails. `--min-severity` leaves out \
-         every finding below a severity; `--fail-on` sets the severity that fails the run."
+        "## Turning it off or down\n\n\
+         In the check settings, `prom-preflight.yml` next to `prometheus.yml` (or the file given \
+         with `--checks-config`), turn it off everywhere:\n\n\
+         ```yaml\ndisable: [{id}]\n```\n\n\
+         give it another severity:\n\n\
+         ```yaml\nseverity:\n  {id}: info\n```\n\n\
+         or do either only for the jobs whose name matches a regular expression:\n\n\
+         ```yaml\njobs:\n  - match: \"stage-.*\"\n    disable: [{id}]\n```\n\n\
+         To adopt the gate on a configuration with known problems instead, record them once with \
+         `prom-preflight check CONFIG --write-baseline baseline.json` and pass `--baseline \
+         baseline.json` from then on: the findings it lists are counted as suppressed, and any \
+         new one still fails."
     );
     out
 }

@@ -11,7 +11,8 @@
 //!   something about the job itself. What a check reports about a target fails a case named
 //!   `<check id> <target>`, one per target; the job's case is then only there if the check also
 //!   reported something about the job itself.
-//! - A case is **skipped** when its check needs the network and the run was offline.
+//! - A case is **skipped** when its check needs the network and the run was offline. A check the
+//!   user's settings disable for a job has no case in that job's suite.
 //! - Several findings of one check on one job (or target) make one failing case: the `message`
 //!   attribute is the first finding's message (with the count when there are more), the `type`
 //!   attribute the most severe finding's severity, and the text lists every finding with its
@@ -74,6 +75,14 @@ fn suite(report: &Report, job: Option<&str>, checks: &[&str]) -> TestSuite {
         .filter(|f| f.job.as_deref() == job)
         .collect();
     for &check in checks {
+        if job.is_some_and(|job| {
+            report
+                .scope
+                .disabled
+                .contains(&(job.to_string(), check.to_string()))
+        }) {
+            continue;
+        }
         let of_check: Vec<&Finding> = in_suite
             .iter()
             .copied()

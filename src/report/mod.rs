@@ -16,6 +16,7 @@ pub mod junit;
 pub mod sarif;
 pub mod uri;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -61,8 +62,10 @@ pub struct Scope {
     pub config_file: Option<PathBuf>,
     /// Job names in configuration order.
     pub jobs: Vec<String>,
-    /// Every check that was part of the run, sorted by id.
+    /// Every check that was part of the run (not disabled everywhere), sorted by id.
     pub checks: Vec<CheckSpec>,
+    /// (job, check id) pairs whose check the user's settings disable for that job.
+    pub disabled: BTreeSet<(String, String)>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod baseline;
+mod custom_checks;
 mod exit_codes;
 mod generated;
 mod outputs;
