@@ -280,3 +280,33 @@ fn real_reports_on_the_seed_are_valid_against_their_schemas() {
     let file: Value = serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
     assert_valid("schemas/baseline-v1.json", &file);
 }
+
+#[test]
+fn hostile_text_keeps_every_format_well_formed() {
+    let nasty = "a\u{0}b\u{1b}[31mred\u{1b}[0m\r\nnext line: 100%, \"quoted\" <tag> & ::error::";
+    let mut report = fixture::report();
+    for finding in &mut report.findings {
+        finding.message = format!("{nasty} {}", finding.message);
+        finding.job = finding.job.as_ref().map(|j| format!("{j}{nasty}"));
+        finding.target = Some(nasty.to_string());
+        finding.evidence = Some(nasty.to_string());
+        finding.remediation = Some(nasty.to_string());
+    }
+    let xml = junit::render(&report);
+    let parsed = quick_junit::Report::deserialize_from_str(&xml).expect("still parses");
+    assert_eq!(parsed.failures, report.findings.len());
+    assert_valid(SARIF_SCHEMA, &sarif_of(&report));
+    let annotations = github::render(&report, Some(root()));
+    assert_eq!(
+        annotations.lines().count(),
+        report.findings.len(),
+        "{annotations}"
+    );
+    for line in annotations.lines() {
+        let rest = line.strip_prefix("::").unwrap();
+        let (_, message) = rest.split_once("::").unwrap();
+        assert!(!message.contains('\r'), "{line}");
+    }
+    let json: Value = serde_json::from_str(&json::render(&report)).unwrap();
+    assert_valid("schemas/report-v1.json", &json);
+}
