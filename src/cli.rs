@@ -49,6 +49,9 @@ pub struct CheckArgs {
     /// Do not use the network; report what could not be checked without it.
     #[arg(long)]
     pub offline: bool,
+    /// Probe at most this many targets at once (live runs).
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub concurrency: usize,
     /// Output format.
     #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
     pub format: ReportFormat,

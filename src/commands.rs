@@ -8,6 +8,7 @@ use crate::check::input::CheckInput;
 use crate::check::registry;
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, ReportFormat, TargetsArgs};
 use crate::config::{self, LoadError};
+use crate::probe::{self, ProbeOptions};
 use crate::report::{self, Report};
 use crate::targets::{self, JobTargets};
 use crate::version::PrometheusVersion;
@@ -53,6 +54,7 @@ pub fn check_offline(config: &Path, version: PrometheusVersion) -> Result<Report
         diagnostics: &loaded.diagnostics,
         jobs: &jobs,
         version,
+        probes: None,
     };
     let findings = check::run_all(&checks, &input);
     let not_checked = vec![
@@ -67,10 +69,48 @@ pub fn check_offline(config: &Path, version: PrometheusVersion) -> Result<Report
     ))
 }
 
+/// Loads `config`, resolves targets (static and file discovery), probes every active target as
+/// Prometheus would scrape it, and runs every check, probe checks included.
+pub fn check_live(
+    config: &Path,
+    version: PrometheusVersion,
+    options: &ProbeOptions,
+) -> Result<Report, Error> {
+    let loaded = config::load(config, version)?;
+    let jobs = targets::resolve_offline(&loaded.config, version, true);
+    let probes = probe::probe_all(&loaded.config, &jobs, version, options);
+    let checks = registry::builtin()?;
+    let input = CheckInput {
+        config: &loaded.config,
+        diagnostics: &loaded.diagnostics,
+        jobs: &jobs,
+        version,
+        probes: Some(&probes),
+    };
+    let findings = check::run_all(&checks, &input);
+    let not_checked = vec![
+        "targets of service discovery other than static and file SD are not probed yet".to_string(),
+    ];
+    let mut report = Report::new(version.to_string(), "live", findings, not_checked);
+    report.targets = probes.targets;
+    Ok(report)
+}
+
 fn check_command(args: CheckArgs) -> Result<u8, Error> {
-    // Until live checks exist every run is offline; the report's `not_checked` says so.
-    let _ = args.offline;
-    let report = check_offline(&args.common.config, args.common.prometheus_version)?;
+    let report = if args.offline {
+        check_offline(&args.common.config, args.common.prometheus_version)?
+    } else {
+        let options = ProbeOptions {
+            concurrency: args.concurrency,
+            progress: true,
+            ..ProbeOptions::default()
+        };
+        check_live(
+            &args.common.config,
+            args.common.prometheus_version,
+            &options,
+        )?
+    };
     let text = match args.format {
         ReportFormat::Json => report::json::render(&report),
         ReportFormat::Human => {

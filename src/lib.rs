@@ -13,6 +13,7 @@ pub mod version;
 pub mod check;
 pub mod config;
 pub mod discover;
+pub mod probe;
 pub mod relabel;
 pub mod report;
 pub mod targets;
@@ -23,4 +24,4 @@ pub mod cli;
 mod commands;
 pub mod exit;
 
-pub use commands::{check_offline, run, Error};
+pub use commands::{check_live, check_offline, run, Error};

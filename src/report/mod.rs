@@ -24,6 +24,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// What this run did not examine, in words (for example discovery that needs the network).
     pub not_checked: Vec<String>,
+    /// Live runs: every probed target with its `scrape_url`, `health`, `error` (Prometheus's
+    /// `lastError` wording) and the facts the probe gathered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<crate::probe::ProbeFacts>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,6 +70,7 @@ impl Report {
             summary,
             findings,
             not_checked,
+            targets: Vec::new(),
         }
     }
 

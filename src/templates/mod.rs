@@ -5,6 +5,9 @@
 //! sees them all.
 
 mod loader_diagnostic;
+mod probe_failure;
+mod probe_text;
+mod probe_warning;
 mod producible;
 mod relabel_empty_expansion;
 mod relabel_outcomes;
@@ -34,6 +37,8 @@ pub static TEMPLATES: &[&dyn Template] = &[
     &relabel_outcomes::RelabelDropsAllTargets,
     &target_outcomes::TargetsInvalid,
     &target_outcomes::TargetsLabelCollision,
+    &probe_failure::ProbeFailure,
+    &probe_warning::ProbeWarning,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Template> {
