@@ -137,7 +137,7 @@ impl Denial {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub enum Answer {
-    Forbidden(Denial),
+    Forbidden(Box<Denial>),
     /// Authentication failed; the server gives no reason (only its log does).
     Unauthorized {
         responder: Responder,
@@ -183,7 +183,7 @@ pub fn decode(status: u16, body: &str, path: &str) -> Option<Answer> {
                 responder: Responder::ApiServer,
             },
             _ => match apiserver_denial(message) {
-                Some(d) => Answer::Forbidden(d),
+                Some(d) => Answer::Forbidden(Box::new(d)),
                 None => Answer::Other {
                     responder: Responder::ApiServer,
                 },
@@ -197,7 +197,7 @@ pub fn decode(status: u16, body: &str, path: &str) -> Option<Answer> {
     }
     if status == 403 {
         if let Some(d) = kubelet_denial(trimmed, path) {
-            return Some(Answer::Forbidden(d));
+            return Some(Answer::Forbidden(Box::new(d)));
         }
     }
     Some(Answer::Other {

@@ -4,7 +4,7 @@ use super::*;
 
 fn forbidden(answer: Option<Answer>) -> Denial {
     match answer {
-        Some(Answer::Forbidden(d)) => d,
+        Some(Answer::Forbidden(d)) => *d,
         other => panic!("expected a denial, got {other:?}"),
     }
 }

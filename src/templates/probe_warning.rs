@@ -84,7 +84,7 @@ fn insecure_skip_verify(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts) ->
 fn expiring(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts) -> Option<Finding> {
     let leaf = p.tls()?.leaf()?;
     let left = leaf.not_after - p.probed_at;
-    if left < 0 || left > EXPIRING_DAYS * 86_400 {
+    if !(0..=EXPIRING_DAYS * 86_400).contains(&left) {
         return None;
     }
     let message = format!(
