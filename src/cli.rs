@@ -72,6 +72,9 @@ pub struct CheckArgs {
     /// Do not use the network; report what could not be checked without it.
     #[arg(long)]
     pub offline: bool,
+    /// Probe at most this many targets at once (live runs).
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub concurrency: usize,
     /// A report to write, to stdout or, with `=PATH`, to a file. Repeat for several reports from
     /// one run; at most one goes to stdout. Default: human.
     #[arg(long = "format", value_name = "FMT[=PATH]", value_parser = OutputParser)]

@@ -13,6 +13,7 @@ use crate::cli::{
 };
 use crate::config::path_map::PathMap;
 use crate::config::{self, LoadError};
+use crate::probe::{self, ProbeOptions};
 use crate::report::baseline::{self, Baseline, BaselineError};
 use crate::report::{self, Report, Scope};
 use crate::targets::{self, JobTargets};
@@ -72,7 +73,7 @@ pub fn check_offline(
     version: PrometheusVersion,
     settings: &Settings,
 ) -> Result<Report, Error> {
-    check_offline_mapped(config, version, settings, &PathMap::default())
+    run_checks(config, version, settings, &PathMap::default(), None)
 }
 
 /// [`check_offline`] with the files the config names read from where `map` says.
@@ -82,24 +83,73 @@ pub fn check_offline_mapped(
     settings: &Settings,
     map: &PathMap,
 ) -> Result<Report, Error> {
-    let config_path = config;
-    let loaded = config::load_mapped(config, version, map)?;
+    run_checks(config, version, settings, map, None)
+}
+
+/// Like [`check_offline`], and then probes every active target as Prometheus would scrape it, so
+/// the probe checks run too.
+pub fn check_live(
+    config: &Path,
+    version: PrometheusVersion,
+    options: &ProbeOptions,
+    settings: &Settings,
+) -> Result<Report, Error> {
+    run_checks(
+        config,
+        version,
+        settings,
+        &PathMap::default(),
+        Some(options),
+    )
+}
+
+/// The whole pipeline: load, resolve, probe when `live` is given, check, report.
+fn run_checks(
+    config_path: &Path,
+    version: PrometheusVersion,
+    settings: &Settings,
+    map: &PathMap,
+    live: Option<&ProbeOptions>,
+) -> Result<Report, Error> {
+    let loaded = config::load_mapped(config_path, version, map)?;
     // The trace tells the relabel checks which rules matched which targets.
     let jobs = targets::resolve_offline(&loaded.config, version, true);
+    let probes = live.map(|options| probe::probe_all(&loaded.config, &jobs, version, options));
     let checks = registry::with_settings(settings)?;
     let input = CheckInput {
         config: &loaded.config,
         diagnostics: &loaded.diagnostics,
         jobs: &jobs,
         version,
+        probes: probes.as_ref(),
     };
     let findings = settings.apply(check::run_all(&checks, &input));
-    let not_checked = vec![
-        "live checks (discovery over the network, probes of each target) are not part of this version; the findings cover the configuration and the targets resolvable offline"
-            .to_string(),
-    ];
-    let jobs: Vec<String> = loaded
-        .config
+    let (mode, not_checked) = match live {
+        Some(_) => ("live", "targets of service discovery other than static and file SD are not probed yet"),
+        None => ("offline", "offline run: no discovery over the network and no probes of targets; the findings cover the configuration and the targets resolvable offline"),
+    };
+    let scope = scope(config_path, &loaded.config, &checks, settings);
+    let mut report = Report::new(
+        version.to_string(),
+        mode,
+        findings,
+        vec![not_checked.to_string()],
+    )
+    .with_scope(scope);
+    if let Some(probes) = probes {
+        report.targets = probes.targets;
+    }
+    Ok(report)
+}
+
+/// What a run covered, for reporters that also list what passed (JUnit) or every rule (SARIF).
+fn scope(
+    config_path: &Path,
+    config: &config::Config,
+    checks: &[registry::Check],
+    settings: &Settings,
+) -> Scope {
+    let jobs: Vec<String> = config
         .scrape_configs
         .iter()
         .map(|job| job.job_name.clone())
@@ -122,20 +172,24 @@ pub fn check_offline_mapped(
     }
     scope.jobs = jobs;
     scope.checks.sort_by(|a, b| a.id.cmp(&b.id));
-    Ok(Report::new(version.to_string(), "offline", findings, not_checked).with_scope(scope))
+    scope
 }
 
 fn check_command(args: CheckArgs) -> Result<u8, Error> {
-    // Until live checks exist every run is offline; the report's `not_checked` says so.
-    let _ = args.offline;
     let outputs = outputs(&args.outputs)?;
     let settings = load_settings(args.checks_config.as_deref(), Some(&args.common.config))?;
     let map = PathMap::new(args.path_map.clone());
-    let mut report = check_offline_mapped(
+    let live = (!args.offline).then(|| ProbeOptions {
+        concurrency: args.concurrency,
+        progress: true,
+        ..ProbeOptions::default()
+    });
+    let mut report = run_checks(
         &args.common.config,
         args.common.prometheus_version,
         &settings,
         &map,
+        live.as_ref(),
     )?;
     report.retain_at_least(match args.min_severity {
         MinSeverity::Info => Severity::Info,

@@ -13,13 +13,15 @@ pub mod version;
 pub mod check;
 pub mod config;
 pub mod discover;
+pub mod probe;
 pub mod relabel;
 pub mod report;
 pub mod targets;
 pub mod templates;
+pub mod transport;
 
 pub mod cli;
 mod commands;
 pub mod exit;
 
-pub use commands::{check_offline, check_offline_mapped, run, Error};
+pub use commands::{check_live, check_offline, check_offline_mapped, run, Error};

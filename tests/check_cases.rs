@@ -1,6 +1,10 @@
 //! Per-check cases: `tests/checks/<area>/<name>.yaml` holds, for the check with that id, configs on
 //! which it must fire (at a given line) and configs on which it must stay silent. Each case runs
 //! the whole offline pipeline in a scratch directory, so files the case names really exist.
+//!
+//! A case with `scenario: NAME` starts `fixtures/scenarios/NAME.yaml` in kubesim (ephemeral ports
+//! on loopback), fills the config's `{{cluster.field}}` placeholders (`api_address`, `ca_file`,
+//! `token_file:NS/SA`, `kubelet:NODE`, …) and runs a live check, probes included.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,6 +18,9 @@ struct Case {
     version: PrometheusVersion,
     config: String,
     files: Vec<(String, String)>,
+    scenario: Option<String>,
+    /// Texts that must appear in the check's findings (message, evidence or remediation).
+    contains: Vec<String>,
 }
 
 fn scalar<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
@@ -79,6 +86,14 @@ fn read_cases(path: &Path) -> Vec<Case> {
                     .unwrap_or(PrometheusVersion::DEFAULT),
                 config: text_of("config").expect("every case has a config"),
                 files,
+                scenario: text_of("scenario"),
+                contains: match scalar(item, "contains").map(|n| &n.value) {
+                    Some(Value::Sequence(items)) => items
+                        .iter()
+                        .map(|t| t.as_scalar().unwrap().to_string())
+                        .collect(),
+                    _ => Vec::new(),
+                },
             }
         })
         .collect()
@@ -110,9 +125,31 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
         std::fs::write(path, content).unwrap();
     }
     let config = dir.path().join("prometheus.yml");
-    std::fs::write(&config, &case.config).unwrap();
-    let report = prom_preflight::check_offline(&config, case.version, &Default::default())
-        .map_err(|e| format!("tool error: {e}"))?;
+    let report = match &case.scenario {
+        None => {
+            std::fs::write(&config, &case.config).unwrap();
+            prom_preflight::check_offline(&config, case.version, &Default::default())
+        }
+        Some(name) => {
+            let scenario = kubesim::Scenario::named(name).map_err(|e| format!("{name}: {e}"))?;
+            let options = kubesim::Options {
+                ephemeral_ports: true,
+                log_requests: false,
+            };
+            let sim = kubesim::Sim::start(scenario, options).map_err(|e| format!("{name}: {e}"))?;
+            let sim_dir = dir.path().join("sim");
+            kubesim::output::write_files(&sim, &sim_dir).map_err(|e| e.to_string())?;
+            let sim_dir = sim_dir.canonicalize().unwrap();
+            let text = kubesim::output::render_template(&case.config, &sim.clusters, &sim_dir)?;
+            std::fs::write(&config, text).unwrap();
+            let options = prom_preflight::probe::ProbeOptions::default();
+            let report =
+                prom_preflight::check_live(&config, case.version, &options, &Default::default());
+            sim.stop();
+            report
+        }
+    }
+    .map_err(|e| format!("tool error: {e}"))?;
     let lines: Vec<u64> = report
         .findings
         .iter()
@@ -131,6 +168,26 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
             )
         })
         .collect();
+    let texts: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.check == id)
+        .map(|f| {
+            format!(
+                "{}\n{}\n{}",
+                f.message,
+                f.evidence.as_deref().unwrap_or(""),
+                f.remediation.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    for wanted in &case.contains {
+        if !texts.iter().any(|t| t.contains(wanted.as_str())) {
+            return Err(format!(
+                "expected a {id} finding containing {wanted:?}; {id} findings: {texts:#?}; all: {all:#?}"
+            ));
+        }
+    }
     match &case.fire_lines {
         None if lines.is_empty() => Ok(()),
         None => Err(format!(

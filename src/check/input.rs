@@ -3,6 +3,7 @@
 
 use crate::config::diagnostic::Diagnostic;
 use crate::config::model::Config;
+use crate::probe::Probes;
 use crate::version::PrometheusVersion;
 
 pub use crate::targets::job::{JobTargets, ResolvedTarget};
@@ -12,4 +13,6 @@ pub struct CheckInput<'a> {
     pub diagnostics: &'a [Diagnostic],
     pub jobs: &'a [JobTargets],
     pub version: PrometheusVersion,
+    /// What probing each active target showed; `None` in offline runs (probe checks stay silent).
+    pub probes: Option<&'a Probes>,
 }

@@ -49,6 +49,10 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// What this run did not examine, in words (for example discovery that needs the network).
     pub not_checked: Vec<String>,
+    /// Live runs: every probed target with its `scrape_url`, `health`, `error` (Prometheus's
+    /// `lastError` wording) and the facts the probe gathered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<crate::probe::ProbeFacts>,
     /// What the run covered; not part of the JSON report, read by reporters that also list what
     /// passed (JUnit) or describe every rule (SARIF).
     #[serde(skip)]
@@ -112,6 +116,7 @@ impl Report {
             findings,
             not_checked,
             scope: Scope::default(),
+            targets: Vec::new(),
         };
         report.recount();
         report

@@ -6,6 +6,9 @@
 
 mod forbidden_setting;
 mod loader_diagnostic;
+mod probe_failure;
+mod probe_text;
+mod probe_warning;
 mod producible;
 mod relabel_empty_expansion;
 mod relabel_outcomes;
@@ -47,6 +50,8 @@ pub static TEMPLATES: &[&dyn Template] = &[
     &target_outcomes::TargetsLabelCollision,
     &required_label::RequiredLabel,
     &forbidden_setting::ForbiddenSetting,
+    &probe_failure::ProbeFailure,
+    &probe_warning::ProbeWarning,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Template> {

@@ -1,0 +1,238 @@
+//! Running the probes: one per distinct active target, at most `concurrency` at once and at most
+//! `per_host` per `host:port`, each through its job's [`Transport`].
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+use crate::config::model::Config;
+use crate::labels::{reserved, Labels};
+use crate::probe::request::{scrape_request, target_timeout};
+use crate::probe::verdict::{verdict, Health};
+use crate::probe::{authz, token, ProbeFacts, ProbeOptions, Probes};
+use crate::targets::{JobTargets, TargetState};
+use crate::transport::{BodyConsumer, CountOnly, Transport};
+use crate::version::PrometheusVersion;
+
+/// One scrape to probe.
+struct Planned {
+    job_index: usize,
+    job: String,
+    target_indices: Vec<usize>,
+    instance: String,
+    scrape_url: String,
+    timeout: std::time::Duration,
+    body_size_limit: u64,
+    transport: Result<Transport, String>,
+}
+
+fn plan(
+    config: &Config,
+    jobs: &[JobTargets],
+    version: PrometheusVersion,
+    options: &ProbeOptions,
+) -> Vec<Planned> {
+    let mut planned: Vec<Planned> = Vec::new();
+    for job in jobs {
+        let Some(scrape) = config.scrape_configs.get(job.job_index) else {
+            continue;
+        };
+        let transport = Transport::new(&scrape.http, &options.transport).map_err(|e| e.to_string());
+        let mut seen: HashMap<(&Labels, &str), usize> = HashMap::new();
+        for (i, resolved) in job.targets.iter().enumerate() {
+            let TargetState::Active { labels, scrape_url } = &resolved.target.state else {
+                continue;
+            };
+            if let Some(&at) = seen.get(&(labels, scrape_url.as_str())) {
+                planned[at].target_indices.push(i);
+                continue;
+            }
+            seen.insert((labels, scrape_url.as_str()), planned.len());
+            planned.push(Planned {
+                job_index: job.job_index,
+                job: scrape.job_name.clone(),
+                target_indices: vec![i],
+                instance: labels.get(reserved::INSTANCE).cloned().unwrap_or_default(),
+                scrape_url: scrape_url.clone(),
+                timeout: target_timeout(labels, scrape.scrape_timeout, version),
+                body_size_limit: scrape.limits.body_size_limit,
+                transport: transport.clone(),
+            });
+        }
+    }
+    planned
+}
+
+/// Probes every active target of `jobs`; blocks until all are done (each within its timeout).
+pub fn probe_all(
+    config: &Config,
+    jobs: &[JobTargets],
+    version: PrometheusVersion,
+    options: &ProbeOptions,
+) -> Probes {
+    crate::transport::install_crypto_provider();
+    let planned = plan(config, jobs, version, options);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build();
+    match runtime {
+        Ok(rt) => rt.block_on(run(planned, version, options)),
+        Err(e) => Probes {
+            targets: planned
+                .into_iter()
+                .map(|p| unprobed(p, format!("failed to start the probe runtime: {e}")))
+                .collect(),
+            duration: std::time::Duration::ZERO,
+        },
+    }
+}
+
+fn now_unix() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}
+
+fn unprobed(p: Planned, error: String) -> ProbeFacts {
+    ProbeFacts {
+        job_index: p.job_index,
+        job: p.job,
+        target_indices: p.target_indices,
+        instance: p.instance,
+        scrape_url: p.scrape_url,
+        timeout: p.timeout,
+        body_size_limit: p.body_size_limit,
+        probed_at: now_unix(),
+        health: Health::Down,
+        error: Some(error.clone()),
+        client_error: Some(error),
+        fetch: None,
+        answer: None,
+        token: None,
+        error_body: None,
+    }
+}
+
+fn host_key(url: &str) -> String {
+    url::Url::parse(url)
+        .ok()
+        .map(|u| {
+            format!(
+                "{}:{}",
+                u.host_str().unwrap_or(""),
+                u.port_or_known_default().unwrap_or(0)
+            )
+        })
+        .unwrap_or_default()
+}
+
+async fn run(planned: Vec<Planned>, version: PrometheusVersion, options: &ProbeOptions) -> Probes {
+    let start = Instant::now();
+    let total = planned.len();
+    let global = Arc::new(Semaphore::new(options.concurrency.max(1)));
+    let mut per_host: HashMap<String, Arc<Semaphore>> = HashMap::new();
+    let mut tasks = JoinSet::new();
+    for (order, p) in planned.into_iter().enumerate() {
+        let host = per_host
+            .entry(host_key(&p.scrape_url))
+            .or_insert_with(|| Arc::new(Semaphore::new(options.per_host.max(1))))
+            .clone();
+        let global = global.clone();
+        tasks.spawn(async move {
+            let _host = host.acquire_owned().await;
+            let _slot = global.acquire_owned().await;
+            (order, probe_one(p, version).await)
+        });
+    }
+    let show = options.progress && total > 20 && std::io::stderr().is_terminal();
+    let mut done: Vec<(usize, ProbeFacts)> = Vec::with_capacity(total);
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(result) = joined {
+            done.push(result);
+        }
+        if show {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\rprobed {}/{total} targets", done.len());
+            let _ = err.flush();
+        }
+    }
+    if show {
+        let _ = write!(std::io::stderr().lock(), "\r\x1b[K");
+    }
+    done.sort_by_key(|(order, _)| *order);
+    Probes {
+        targets: done.into_iter().map(|(_, facts)| facts).collect(),
+        duration: start.elapsed(),
+    }
+}
+
+/// Where the payload goes. The exposition analyzer (samples, series, label limits) plugs in
+/// here; until then bytes are only counted by the transport.
+fn payload_consumer(_body_size_limit: u64) -> Box<dyn BodyConsumer> {
+    Box::new(CountOnly)
+}
+
+async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
+    let transport = match &p.transport {
+        Ok(t) => t.clone(),
+        Err(e) => {
+            let e = e.clone();
+            return unprobed(p, e);
+        }
+    };
+    let request = match scrape_request(&p.scrape_url, p.timeout, p.body_size_limit, version) {
+        Ok(r) => r,
+        Err(e) => return unprobed(p, e),
+    };
+    let mut consumer = payload_consumer(p.body_size_limit);
+    let probed_at = now_unix();
+    let fetch = transport.get(&request, consumer.as_mut()).await;
+    let (health, error) = verdict(&fetch, version);
+    let mut answer = None;
+    let mut claims = None;
+    let mut error_body = None;
+    if let Ok(response) = &fetch.outcome {
+        if !response.is_success() {
+            let text = response.body_text();
+            let path = request.url.path().to_string();
+            answer = authz::decode(response.status, &text, &path);
+            let bearer = transport.bearer_token();
+            if response.status == 401 {
+                claims = bearer.as_ref().and_then(|t| token::decode(t.expose()));
+            }
+            error_body = Some(redact(&text, bearer.as_ref().map(|s| s.expose())));
+        }
+    }
+    ProbeFacts {
+        job_index: p.job_index,
+        job: p.job,
+        target_indices: p.target_indices,
+        instance: p.instance,
+        scrape_url: p.scrape_url,
+        timeout: p.timeout,
+        body_size_limit: p.body_size_limit,
+        probed_at,
+        health,
+        error,
+        client_error: None,
+        fetch: Some(fetch),
+        answer,
+        token: claims,
+        error_body,
+    }
+}
+
+/// Keeps at most 1 KiB of an error body and removes the token should a server echo it.
+fn redact(text: &str, token: Option<&str>) -> String {
+    let mut out: String = text.chars().take(1024).collect();
+    if let Some(t) = token.filter(|t| t.len() >= 8) {
+        out = out.replace(t, "<redacted>");
+    }
+    out
+}

@@ -1,0 +1,430 @@
+//! Live checks against kubesim's problem scenarios: one config whose jobs each reach one problem
+//! (file SD, so real Prometheus 2.42 can scrape the very same config), the exact findings
+//! prom-preflight reports for it, and agreement with Prometheus's own verdict (`health` and
+//! `lastError`) for every target.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use kubesim::{Options, RunningSim, Scenario, Sim};
+use prom_preflight::probe::authz::Answer;
+use prom_preflight::probe::{Health, ProbeOptions};
+use prom_preflight::version::PrometheusVersion;
+
+struct Started {
+    sim: RunningSim,
+    files: PathBuf,
+}
+
+fn start(name: &str, dir: &Path) -> Started {
+    let sim = Sim::start(
+        Scenario::named(name).expect("scenario loads"),
+        Options {
+            ephemeral_ports: true,
+            log_requests: false,
+        },
+    )
+    .expect("scenario starts");
+    let files = dir.join(name);
+    kubesim::output::write_files(&sim, &files).expect("files written");
+    let files = files.canonicalize().unwrap();
+    Started { sim, files }
+}
+
+impl Started {
+    fn token(&self) -> String {
+        let c = &self.sim.clusters[0];
+        self.files
+            .join(&c.name)
+            .join("monitoring_prometheus.token")
+            .display()
+            .to_string()
+    }
+    fn ca(&self) -> String {
+        let c = &self.sim.clusters[0];
+        self.files
+            .join(&c.name)
+            .join("ca.crt")
+            .display()
+            .to_string()
+    }
+    fn api(&self) -> String {
+        self.sim.clusters[0].api_addr.to_string()
+    }
+    fn kubelet(&self) -> String {
+        self.sim.clusters[0].nodes[0].kubelet.to_string()
+    }
+}
+
+struct Job {
+    name: &'static str,
+    scheme: &'static str,
+    path: &'static str,
+    target: String,
+    tls: String,
+    token: Option<String>,
+    extra: &'static str,
+    /// The findings expected for this job (check ids), besides none else.
+    expect: &'static [&'static str],
+}
+
+fn write_config(dir: &Path, jobs: &[Job]) -> PathBuf {
+    let mut cfg =
+        String::from("global:\n  scrape_interval: 2s\n  scrape_timeout: 1s\nscrape_configs:\n");
+    for j in jobs {
+        let sd = dir.join(format!("{}.json", j.name));
+        std::fs::write(&sd, format!("[{{\"targets\": [\"{}\"]}}]", j.target)).unwrap();
+        cfg.push_str(&format!(
+            "  - job_name: {}\n    scheme: {}\n    metrics_path: {}\n    tls_config: {{{}}}\n{}{}    file_sd_configs: [{{files: ['{}']}}]\n",
+            j.name,
+            j.scheme,
+            j.path,
+            j.tls,
+            j.token
+                .as_ref()
+                .map(|t| format!("    authorization: {{credentials_file: {t}}}\n"))
+                .unwrap_or_default(),
+            j.extra,
+            sd.display()
+        ));
+    }
+    let path = dir.join("prometheus.yml");
+    std::fs::write(&path, cfg).unwrap();
+    path
+}
+
+/// Starts every scenario once and describes one job per problem.
+fn world(dir: &Path) -> (Vec<Started>, Vec<Job>) {
+    let rbac = start("rbac-missing-nodes-metrics", dir);
+    let san = start("tls-wrong-san", dir);
+    let unknown = start("tls-unknown-ca", dir);
+    let expired = start("tls-expired", dir);
+    let slow = start("payload-slow-first-byte", dir);
+    let seed = start("seed", dir);
+    let token = start("token-expired", dir);
+    let identity = start("rbac-apiserver-kubelet-client", dir);
+    let insecure = "insecure_skip_verify: true".to_string();
+    let jobs = vec![
+        Job {
+            name: "forbidden",
+            scheme: "https",
+            path: "/metrics",
+            target: rbac.kubelet(),
+            tls: insecure.clone(),
+            token: Some(rbac.token()),
+            extra: "",
+            expect: &["rbac/forbidden", "tls/insecure-skip-verify"],
+        },
+        Job {
+            name: "name-mismatch",
+            scheme: "https",
+            path: "/metrics",
+            target: san.api(),
+            tls: format!("ca_file: {}", san.ca()),
+            token: Some(san.token()),
+            extra: "",
+            expect: &["tls/name-mismatch"],
+        },
+        Job {
+            name: "unknown-authority",
+            scheme: "https",
+            path: "/metrics",
+            target: unknown.api(),
+            tls: format!("ca_file: {}", unknown.ca()),
+            token: Some(unknown.token()),
+            extra: "",
+            expect: &["tls/unknown-authority"],
+        },
+        Job {
+            name: "kubelet-self-signed",
+            scheme: "https",
+            path: "/metrics",
+            target: seed.kubelet(),
+            tls: format!("ca_file: {}", seed.ca()),
+            token: Some(
+                seed.files
+                    .join("stage/monitoring_prometheus.token")
+                    .display()
+                    .to_string(),
+            ),
+            extra: "",
+            expect: &["tls/name-mismatch"],
+        },
+        Job {
+            name: "expired",
+            scheme: "https",
+            path: "/metrics",
+            target: expired.api(),
+            tls: format!("ca_file: {}", expired.ca()),
+            token: Some(expired.token()),
+            extra: "",
+            expect: &["tls/expired"],
+        },
+        Job {
+            name: "deadline",
+            scheme: "http",
+            path: "/metrics",
+            target: slow.sim.clusters[0].exporters[0].1.to_string(),
+            tls: String::new(),
+            token: None,
+            extra: "",
+            expect: &["scrape/timeout"],
+        },
+        Job {
+            name: "body-size",
+            scheme: "https",
+            path: "/metrics/cadvisor",
+            target: seed.kubelet(),
+            tls: insecure.clone(),
+            token: Some(
+                seed.files
+                    .join("stage/monitoring_prometheus.token")
+                    .display()
+                    .to_string(),
+            ),
+            extra: "    body_size_limit: 10KB\n",
+            expect: &["scrape/body-size-limit", "tls/insecure-skip-verify"],
+        },
+        Job {
+            name: "token-expired",
+            scheme: "https",
+            path: "/metrics",
+            target: token.api(),
+            tls: format!("ca_file: {}", token.ca()),
+            token: Some(token.token()),
+            extra: "",
+            expect: &["auth/token-expired"],
+        },
+        Job {
+            name: "proxy-identity",
+            scheme: "https",
+            path: "/api/v1/nodes/lab-node-1/proxy/metrics",
+            target: identity.api(),
+            tls: format!("ca_file: {}", identity.ca()),
+            token: Some(identity.token()),
+            extra: "",
+            expect: &["rbac/apiserver-identity-refused"],
+        },
+        Job {
+            name: "ok",
+            scheme: "https",
+            path: "/metrics/cadvisor",
+            target: seed.kubelet(),
+            tls: insecure,
+            token: Some(
+                seed.files
+                    .join("stage/monitoring_prometheus.token")
+                    .display()
+                    .to_string(),
+            ),
+            extra: "",
+            expect: &["tls/insecure-skip-verify"],
+        },
+    ];
+    (
+        vec![rbac, san, unknown, expired, slow, seed, token, identity],
+        jobs,
+    )
+}
+
+fn live(config: &Path) -> prom_preflight::report::Report {
+    prom_preflight::check_live(config, PrometheusVersion::V2_42, &ProbeOptions::default(), &Default::default())
+        .expect("live check runs")
+}
+
+#[test]
+fn each_problem_scenario_yields_exactly_its_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_sims, jobs) = world(dir.path());
+    let config = write_config(dir.path(), &jobs);
+    let report = live(&config);
+    assert_eq!(report.mode, "live");
+    // A loaded machine can make any scrape slow; that warning is not what this test is about.
+    let got: BTreeSet<(String, String)> = report
+        .findings
+        .iter()
+        .filter(|f| f.check != "scrape/slow")
+        .map(|f| (f.job.clone().unwrap_or_default(), f.check.clone()))
+        .collect();
+    let want: BTreeSet<(String, String)> = jobs
+        .iter()
+        .flat_map(|j| {
+            j.expect
+                .iter()
+                .map(|id| (j.name.to_string(), id.to_string()))
+        })
+        .collect();
+    assert_eq!(got, want, "findings: {:#?}", report.findings);
+    // One finding per (job, check), each naming its target.
+    assert_eq!(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.check != "scrape/slow")
+            .count(),
+        want.len()
+    );
+    assert!(report.findings.iter().all(|f| f.target.is_some()));
+
+    let facts = |job: &str| {
+        report
+            .targets
+            .iter()
+            .find(|t| t.job == job)
+            .unwrap_or_else(|| panic!("no probe of {job}"))
+    };
+    // The decoded rule of the kubelet's 403.
+    let Some(Answer::Forbidden(denial)) = &facts("forbidden").answer else {
+        panic!("forbidden: {:?}", facts("forbidden").answer)
+    };
+    assert_eq!(denial.user, "system:serviceaccount:monitoring:prometheus");
+    assert_eq!(
+        denial.missing.to_yaml(),
+        r#"- {apiGroups: [""], resources: ["nodes/metrics"], verbs: ["get"]}"#
+    );
+    // The relayed 403 names the API server's identity.
+    let Some(Answer::Forbidden(denial)) = &facts("proxy-identity").answer else {
+        panic!("proxy-identity: {:?}", facts("proxy-identity").answer)
+    };
+    assert!(denial.apiserver_identity);
+    // The name a wrong-SAN certificate does verify under.
+    let tls = facts("name-mismatch").tls().expect("tls facts");
+    assert_eq!(tls.server_name_that_verifies.as_deref(), Some("kubernetes"));
+    assert_eq!(
+        tls.leaf().unwrap().ip_addresses,
+        vec!["10.43.0.1", "192.168.10.5"]
+    );
+    // The expired token's claims, never the token.
+    let claims = facts("token-expired").token.as_ref().expect("claims");
+    assert_eq!(
+        claims.subject.as_deref(),
+        Some("system:serviceaccount:monitoring:prometheus")
+    );
+    let token_text = std::fs::read_to_string(jobs[7].token.as_ref().unwrap()).unwrap();
+    let json = prom_preflight::report::json::render(&report);
+    assert!(
+        !json.contains(token_text.trim()),
+        "the token leaked into the report"
+    );
+    // Compressed and uncompressed bytes of a gzip body, and the body limit that stopped it.
+    let body = &facts("body-size").response().expect("a response").body;
+    assert_eq!(body.uncompressed_bytes, 10 * 1024);
+    assert!(body.compressed_bytes > 0 && body.compressed_bytes < body.uncompressed_bytes);
+    assert_eq!(facts("ok").health, Health::Up);
+}
+
+/// Go's x509 expiry message carries the current time; compare up to it.
+fn class(error: &str) -> &str {
+    match error.find("current time") {
+        Some(i) => &error[..i],
+        None => error,
+    }
+}
+
+struct Guard(Child);
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn http_get(addr: &str, path: &str) -> Option<String> {
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    text.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
+}
+
+#[test]
+fn verdicts_agree_with_prometheus_2_42() {
+    let Some(bin) = support::oracle("prometheus", "probe verdicts (health, lastError)") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (_sims, jobs) = world(dir.path());
+    let config = write_config(dir.path(), &jobs);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let _prometheus = Guard(
+        Command::new(bin)
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!("--web.listen-address={addr}"))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.path().join("data").display()
+            ))
+            .arg("--log.level=error")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus starts"),
+    );
+    let ours = live(&config);
+    let started = Instant::now();
+    let theirs: BTreeMap<String, (String, String)> = loop {
+        let parsed = http_get(&addr, "/api/v1/targets")
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok());
+        if let Some(active) = parsed
+            .as_ref()
+            .and_then(|v| v["data"]["activeTargets"].as_array())
+        {
+            let m: BTreeMap<String, (String, String)> = active
+                .iter()
+                .filter(|t| t["health"] != "unknown")
+                .map(|t| {
+                    (
+                        t["scrapePool"].as_str().unwrap_or_default().to_string(),
+                        (
+                            t["health"].as_str().unwrap_or_default().to_string(),
+                            t["lastError"].as_str().unwrap_or_default().to_string(),
+                        ),
+                    )
+                })
+                .collect();
+            if m.len() == jobs.len() {
+                break m;
+            }
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "prometheus did not scrape every job"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    let mut agree = 0;
+    for t in &ours.targets {
+        let (health, last_error) = &theirs[&t.job];
+        let our_health = match t.health {
+            Health::Up => "up",
+            Health::Down => "down",
+        };
+        let our_error = t.error.clone().unwrap_or_default();
+        assert_eq!(our_health, health, "{}: health", t.job);
+        // Prometheus may add Go's "(possibly because of …)" detail to an unknown authority.
+        assert!(
+            last_error.starts_with(class(&our_error)),
+            "{}: ours {our_error:?}, Prometheus {last_error:?}",
+            t.job
+        );
+        eprintln!(
+            "{}: {our_health} {our_error:?} / prometheus {health} {last_error:?}",
+            t.job
+        );
+        agree += 1;
+    }
+    assert_eq!(agree, jobs.len());
+}
