@@ -47,7 +47,11 @@ impl Started {
     }
     fn ca(&self) -> String {
         let c = &self.sim.clusters[0];
-        self.files.join(&c.name).join("ca.crt").display().to_string()
+        self.files
+            .join(&c.name)
+            .join("ca.crt")
+            .display()
+            .to_string()
     }
     fn api(&self) -> String {
         self.sim.clusters[0].api_addr.to_string()
@@ -249,11 +253,22 @@ fn each_problem_scenario_yields_exactly_its_findings() {
         .collect();
     let want: BTreeSet<(String, String)> = jobs
         .iter()
-        .flat_map(|j| j.expect.iter().map(|id| (j.name.to_string(), id.to_string())))
+        .flat_map(|j| {
+            j.expect
+                .iter()
+                .map(|id| (j.name.to_string(), id.to_string()))
+        })
         .collect();
     assert_eq!(got, want, "findings: {:#?}", report.findings);
     // One finding per (job, check), each naming its target.
-    assert_eq!(report.findings.iter().filter(|f| f.check != "scrape/slow").count(), want.len());
+    assert_eq!(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.check != "scrape/slow")
+            .count(),
+        want.len()
+    );
     assert!(report.findings.iter().all(|f| f.target.is_some()));
 
     let facts = |job: &str| {
@@ -292,7 +307,10 @@ fn each_problem_scenario_yields_exactly_its_findings() {
     );
     let token_text = std::fs::read_to_string(jobs[7].token.as_ref().unwrap()).unwrap();
     let json = prom_preflight::report::json::render(&report);
-    assert!(!json.contains(token_text.trim()), "the token leaked into the report");
+    assert!(
+        !json.contains(token_text.trim()),
+        "the token leaked into the report"
+    );
     // Compressed and uncompressed bytes of a gzip body, and the body limit that stopped it.
     let body = &facts("body-size").response().expect("a response").body;
     assert_eq!(body.uncompressed_bytes, 10 * 1024);
@@ -402,8 +420,89 @@ fn verdicts_agree_with_prometheus_2_42() {
             "{}: ours {our_error:?}, Prometheus {last_error:?}",
             t.job
         );
-        eprintln!("{}: {our_health} {our_error:?} / prometheus {health} {last_error:?}", t.job);
+        eprintln!(
+            "{}: {our_health} {our_error:?} / prometheus {health} {last_error:?}",
+            t.job
+        );
         agree += 1;
     }
     assert_eq!(agree, jobs.len());
+}
+
+#[test]
+fn secrets_appear_in_no_output_or_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start("rbac-missing-nodes-metrics", dir.path());
+    let token = "SENTINEL-TOKEN-9f8e7d6c5b4a";
+    let password = "SENTINEL-PASSWORD-1a2b3c4d";
+    let key = "SENTINEL-KEY-5e6f7a8b9c0d";
+    let file_token = std::fs::read_to_string(sim.token()).unwrap();
+    std::fs::write(dir.path().join("client.key"), format!("{key}\n")).unwrap();
+    std::fs::write(dir.path().join("client.crt"), "not a certificate\n").unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "scrape_configs:
+  - job_name: inline-token
+    scheme: https
+    scrape_timeout: 5s
+    bearer_token: {token}
+    tls_config: {{ca_file: {ca}}}
+    static_configs: [{{targets: ['{api}']}}]
+  - job_name: basic-auth
+    scheme: https
+    scrape_timeout: 5s
+    basic_auth: {{username: u, password: {password}}}
+    tls_config: {{ca_file: {ca}}}
+    static_configs: [{{targets: ['{api}']}}]
+  - job_name: token-file-forbidden
+    scheme: https
+    scrape_timeout: 5s
+    authorization: {{credentials_file: {token_file}}}
+    tls_config: {{insecure_skip_verify: true}}
+    static_configs: [{{targets: ['{kubelet}']}}]
+  - job_name: client-key
+    scheme: https
+    scrape_timeout: 5s
+    tls_config: {{ca_file: {ca}, cert_file: client.crt, key_file: client.key}}
+    static_configs: [{{targets: ['{api}']}}]
+  - job_name: refused
+    scrape_timeout: 2s
+    bearer_token: {token}
+    static_configs: [{{targets: ['127.0.0.1:1']}}]
+",
+            ca = sim.ca(),
+            api = sim.api(),
+            kubelet = sim.kubelet(),
+            token_file = sim.token(),
+        ),
+    )
+    .unwrap();
+    for format in ["human", "json"] {
+        let out = support::run(
+            Command::new(support::preflight_bin()).args([
+                "check",
+                config.to_str().unwrap(),
+                "--format",
+                format,
+                "--color",
+                "always",
+            ]),
+            Duration::from_secs(60),
+        );
+        assert_eq!(out.code(), 1, "{format}: findings expected: {}", out.stderr);
+        for secret in [token, password, key, file_token.trim()] {
+            assert!(
+                !out.stdout.contains(secret),
+                "{format}: stdout shows a secret"
+            );
+            assert!(
+                !out.stderr.contains(secret),
+                "{format}: stderr shows a secret"
+            );
+        }
+        assert!(out.stdout.contains("rbac/forbidden"), "{format}");
+        assert!(out.stdout.contains("auth/unauthorized"), "{format}");
+    }
 }
