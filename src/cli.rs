@@ -19,12 +19,35 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the targets Prometheus would scrape, in promtool's `check service-discovery` shape.
     Targets(TargetsArgs),
-    /// List every check with its id, default severity and summary.
-    Checks,
+    /// List every check with its id, default severity, summary and where it is declared.
+    Checks {
+        /// Also list the custom checks of this settings file.
+        #[arg(long, value_name = "FILE")]
+        checks_config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: Option<ChecksCommand>,
+    },
     /// Print the documentation of one check.
     Explain {
         /// The check id, for example `config/unknown-field`.
         id: String,
+    },
+    /// Print a shell completion script to stdout.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to stdout.
+    Man,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ChecksCommand {
+    /// Write a Markdown page per check (DIR/<area>/<name>.md) and an index (DIR/README.md).
+    Docs {
+        /// The directory to write into; created when missing.
+        dir: PathBuf,
     },
 }
 
@@ -52,15 +75,33 @@ pub struct CheckArgs {
     /// Probe at most this many targets at once (live runs).
     #[arg(long, value_name = "N", default_value_t = 64)]
     pub concurrency: usize,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
-    pub format: ReportFormat,
-    /// Exit with 1 when a finding at or above this severity exists.
+    /// A report to write, to stdout or, with `=PATH`, to a file. Repeat for several reports from
+    /// one run; at most one goes to stdout. Default: human.
+    #[arg(long = "format", value_name = "FMT[=PATH]", value_parser = OutputParser)]
+    pub outputs: Vec<OutputSpec>,
+    /// Exit with 1 when a reported finding at or above this severity exists.
     #[arg(long, value_enum, default_value_t = FailOn::Error)]
     pub fail_on: FailOn,
+    /// Leave out findings below this severity: not shown, not counted, not failing the run.
+    #[arg(long, value_enum, default_value_t = MinSeverity::Info)]
+    pub min_severity: MinSeverity,
+    /// Read the files the config names (tokens, CA, certificates, keys, file_sd files) from TO
+    /// instead of FROM, for paths equal to or under FROM. Repeatable; the longest FROM wins.
+    #[arg(long, value_name = "FROM=TO", value_parser = parse_path_map)]
+    pub path_map: Vec<(PathBuf, PathBuf)>,
+    /// Leave out the known findings this baseline file lists; new findings still fail the run.
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record every reported finding in this baseline file, then treat them as known.
+    #[arg(long, value_name = "FILE", conflicts_with = "baseline")]
+    pub write_baseline: Option<PathBuf>,
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Check settings: disable checks, change severities (globally or per job), add custom
+    /// checks. Default: `prom-preflight.yml` next to the config, when present.
+    #[arg(long, value_name = "FILE")]
+    pub checks_config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -81,6 +122,83 @@ pub struct TargetsArgs {
 pub enum ReportFormat {
     Human,
     Json,
+    Junit,
+    Sarif,
+    Github,
+}
+
+/// One `--format FMT[=PATH]`: a report and where it goes (stdout without a path).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    pub format: ReportFormat,
+    pub path: Option<PathBuf>,
+}
+
+/// Parses `FMT[=PATH]`, and offers the format names to help and shell completion.
+#[derive(Debug, Clone, Copy)]
+struct OutputParser;
+
+impl clap::builder::TypedValueParser for OutputParser {
+    type Value = OutputSpec;
+
+    fn parse_ref(
+        &self,
+        command: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<OutputSpec, clap::Error> {
+        let text = value.to_str().ok_or_else(|| {
+            clap::Error::raw(
+                clap::error::ErrorKind::InvalidUtf8,
+                "--format is not UTF-8\n",
+            )
+            .with_cmd(command)
+        })?;
+        parse_output(text).map_err(|message| {
+            clap::Error::raw(
+                clap::error::ErrorKind::ValueValidation,
+                format!("{message}\n"),
+            )
+            .with_cmd(command)
+        })
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            ReportFormat::value_variants()
+                .iter()
+                .filter_map(ValueEnum::to_possible_value),
+        ))
+    }
+}
+
+fn parse_output(text: &str) -> Result<OutputSpec, String> {
+    let (name, path) = match text.split_once('=') {
+        Some((name, "")) => {
+            return Err(format!(
+                "`{name}=` names no file; write `{name}=PATH` or `{name}`"
+            ))
+        }
+        Some((name, path)) => (name, Some(PathBuf::from(path))),
+        None => (text, None),
+    };
+    let format = ReportFormat::from_str(name, true).map_err(|_| {
+        format!("unknown format {name:?}; expected human, json, junit, sarif or github")
+    })?;
+    Ok(OutputSpec { format, path })
+}
+
+fn parse_path_map(text: &str) -> Result<(PathBuf, PathBuf), String> {
+    crate::config::path_map::PathMap::parse_rule(text).map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MinSeverity {
+    Info,
+    Warning,
+    Error,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -6,10 +6,16 @@ use std::path::Path;
 use crate::check::finding::Severity;
 use crate::check::input::CheckInput;
 use crate::check::registry;
-use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, ReportFormat, TargetsArgs};
+use crate::check::settings::{self, Settings};
+use crate::cli::{
+    CheckArgs, ChecksCommand, Cli, ColorChoice, Command, FailOn, MinSeverity, OutputSpec,
+    ReportFormat, TargetsArgs,
+};
+use crate::config::path_map::PathMap;
 use crate::config::{self, LoadError};
 use crate::probe::{self, ProbeOptions};
-use crate::report::{self, Report};
+use crate::report::baseline::{self, Baseline, BaselineError};
+use crate::report::{self, Report, Scope};
 use crate::targets::{self, JobTargets};
 use crate::version::PrometheusVersion;
 use crate::{check, exit};
@@ -23,6 +29,14 @@ pub enum Error {
     Spec(#[from] check::spec::SpecError),
     #[error("failed to write output")]
     Output(#[from] std::io::Error),
+    #[error("failed to write {path}")]
+    WriteFile {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
     #[error("{0}")]
     Usage(String),
 }
@@ -38,88 +52,196 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Check(args) => check_command(args),
         Command::Targets(args) => targets_command(args),
-        Command::Checks => list_checks(),
+        Command::Checks {
+            checks_config,
+            command: None,
+        } => list_checks(checks_config.as_deref()),
+        Command::Checks {
+            command: Some(ChecksCommand::Docs { dir }),
+            ..
+        } => write_docs(&dir),
         Command::Explain { id } => explain(&id),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man_page(),
     }
 }
 
-/// Loads `config`, resolves what can be resolved offline, and runs every built-in check.
-pub fn check_offline(config: &Path, version: PrometheusVersion) -> Result<Report, Error> {
-    let loaded = config::load(config, version)?;
-    // The trace tells the relabel checks which rules matched which targets.
-    let jobs = targets::resolve_offline(&loaded.config, version, true);
-    let checks = registry::builtin()?;
-    let input = CheckInput {
-        config: &loaded.config,
-        diagnostics: &loaded.diagnostics,
-        jobs: &jobs,
-        version,
-        probes: None,
-    };
-    let findings = check::run_all(&checks, &input);
-    let not_checked = vec![
-        "live checks (discovery over the network, probes of each target) are not part of this version; the findings cover the configuration and the targets resolvable offline"
-            .to_string(),
-    ];
-    Ok(Report::new(
-        version.to_string(),
-        "offline",
-        findings,
-        not_checked,
-    ))
+/// Loads `config`, resolves what can be resolved offline, and runs the built-in checks and the
+/// custom checks of `settings`, with its disables and severity overrides applied.
+pub fn check_offline(
+    config: &Path,
+    version: PrometheusVersion,
+    settings: &Settings,
+) -> Result<Report, Error> {
+    check_offline_mapped(config, version, settings, &PathMap::default())
+}
+
+/// [`check_offline`] with the files the config names read from where `map` says.
+pub fn check_offline_mapped(
+    config: &Path,
+    version: PrometheusVersion,
+    settings: &Settings,
+    map: &PathMap,
+) -> Result<Report, Error> {
+    check_mapped(config, version, settings, map, None)
 }
 
 /// Loads `config`, resolves targets (static and file discovery), probes every active target as
-/// Prometheus would scrape it, and runs every check, probe checks included.
+/// Prometheus would scrape it, and runs every built-in check, probe checks included.
 pub fn check_live(
     config: &Path,
     version: PrometheusVersion,
     options: &ProbeOptions,
 ) -> Result<Report, Error> {
-    let loaded = config::load(config, version)?;
+    check_mapped(
+        config,
+        version,
+        &Settings::default(),
+        &PathMap::default(),
+        Some(options),
+    )
+}
+
+/// One check run; with `probe` set, every active target is probed first (a live run).
+fn check_mapped(
+    config: &Path,
+    version: PrometheusVersion,
+    settings: &Settings,
+    map: &PathMap,
+    probe: Option<&ProbeOptions>,
+) -> Result<Report, Error> {
+    let config_path = config;
+    let loaded = config::load_mapped(config, version, map)?;
+    // The trace tells the relabel checks which rules matched which targets.
     let jobs = targets::resolve_offline(&loaded.config, version, true);
-    let probes = probe::probe_all(&loaded.config, &jobs, version, options);
-    let checks = registry::builtin()?;
+    let probes = probe.map(|options| probe::probe_all(&loaded.config, &jobs, version, options));
+    let checks = registry::with_settings(settings)?;
     let input = CheckInput {
         config: &loaded.config,
         diagnostics: &loaded.diagnostics,
         jobs: &jobs,
         version,
-        probes: Some(&probes),
+        probes: probes.as_ref(),
     };
-    let findings = check::run_all(&checks, &input);
-    let not_checked = vec![
-        "targets of service discovery other than static and file SD are not probed yet".to_string(),
-    ];
-    let mut report = Report::new(version.to_string(), "live", findings, not_checked);
-    report.targets = probes.targets;
+    let findings = settings.apply(check::run_all(&checks, &input));
+    let not_checked = vec![if probes.is_some() {
+        "targets of service discovery other than static and file SD are not probed yet".to_string()
+    } else {
+        "live checks (discovery over the network, probes of each target) are not part of an offline run; the findings cover the configuration and the targets resolvable offline"
+            .to_string()
+    }];
+    let jobs: Vec<String> = loaded
+        .config
+        .scrape_configs
+        .iter()
+        .map(|job| job.job_name.clone())
+        .collect();
+    let mut scope = Scope {
+        config_file: Some(config_path.to_path_buf()),
+        checks: checks
+            .iter()
+            .filter(|check| !settings.is_disabled(&check.spec.id, None))
+            .map(|check| check.spec.clone())
+            .collect(),
+        ..Scope::default()
+    };
+    for job in &jobs {
+        for check in &scope.checks {
+            if settings.is_disabled(&check.id, Some(job)) {
+                scope.disabled.insert((job.clone(), check.id.clone()));
+            }
+        }
+    }
+    scope.jobs = jobs;
+    scope.checks.sort_by(|a, b| a.id.cmp(&b.id));
+    let mode = if probes.is_some() { "live" } else { "offline" };
+    let mut report =
+        Report::new(version.to_string(), mode, findings, not_checked).with_scope(scope);
+    if let Some(probes) = probes {
+        report.targets = probes.targets;
+    }
     Ok(report)
 }
 
 fn check_command(args: CheckArgs) -> Result<u8, Error> {
-    let report = if args.offline {
-        check_offline(&args.common.config, args.common.prometheus_version)?
-    } else {
-        let options = ProbeOptions {
-            concurrency: args.concurrency,
-            progress: true,
-            ..ProbeOptions::default()
+    let outputs = outputs(&args.outputs)?;
+    let settings = load_settings(args.checks_config.as_deref(), Some(&args.common.config))?;
+    let map = PathMap::new(args.path_map.clone());
+    let probe_options = ProbeOptions {
+        concurrency: args.concurrency,
+        progress: true,
+        ..ProbeOptions::default()
+    };
+    let mut report = check_mapped(
+        &args.common.config,
+        args.common.prometheus_version,
+        &settings,
+        &map,
+        (!args.offline).then_some(&probe_options),
+    )?;
+    report.retain_at_least(match args.min_severity {
+        MinSeverity::Info => Severity::Info,
+        MinSeverity::Warning => Severity::Warning,
+        MinSeverity::Error => Severity::Error,
+    });
+    // A new baseline records everything reported now (known or not), then counts it as known.
+    if let Some(path) = &args.write_baseline {
+        let recorded = Baseline::from_report(&report);
+        baseline::write(path, &recorded)?;
+        baseline::apply(&mut report, &recorded);
+    } else if let Some(path) = &args.baseline {
+        baseline::apply(&mut report, &baseline::read(path)?);
+    }
+    let cwd = report::uri::current_dir();
+    for output in &outputs {
+        let text = match output.format {
+            ReportFormat::Json => report::json::render(&report),
+            ReportFormat::Junit => report::junit::render(&report),
+            ReportFormat::Sarif => report::sarif::render(&report, cwd.as_deref()),
+            ReportFormat::Github => report::github::render(&report, cwd.as_deref()),
+            ReportFormat::Human => {
+                match output.path {
+                    None => set_colour(args.color),
+                    Some(_) => colored::control::set_override(false),
+                }
+                report::human::render(&report, &mut report::human::SourceLines::default())
+            }
         };
-        check_live(
-            &args.common.config,
-            args.common.prometheus_version,
-            &options,
-        )?
-    };
-    let text = match args.format {
-        ReportFormat::Json => report::json::render(&report),
-        ReportFormat::Human => {
-            set_colour(args.color);
-            report::human::render(&report, &mut report::human::SourceLines::default())
+        match &output.path {
+            None => write_stdout(&text)?,
+            Some(path) => std::fs::write(path, text).map_err(|source| Error::WriteFile {
+                path: path.clone(),
+                source,
+            })?,
         }
-    };
-    write_stdout(&text)?;
+    }
     Ok(exit_code(&report, args.fail_on))
+}
+
+/// The reports to write: human on stdout when none is asked for; at most one on stdout and at
+/// most one per file.
+fn outputs(asked: &[OutputSpec]) -> Result<Vec<OutputSpec>, Error> {
+    if asked.is_empty() {
+        return Ok(vec![OutputSpec {
+            format: ReportFormat::Human,
+            path: None,
+        }]);
+    }
+    for (index, output) in asked.iter().enumerate() {
+        if asked[..index]
+            .iter()
+            .any(|earlier| earlier.path == output.path)
+        {
+            return Err(Error::Usage(match &output.path {
+                None => {
+                    "at most one --format may write to stdout; give the others a file with FMT=PATH"
+                        .to_string()
+                }
+                Some(path) => format!("two --format options write to {}", path.display()),
+            }));
+        }
+    }
+    Ok(asked.to_vec())
 }
 
 fn set_colour(choice: ColorChoice) {
@@ -178,15 +300,29 @@ fn targets_command(args: TargetsArgs) -> Result<u8, Error> {
     Ok(exit::OK)
 }
 
-fn list_checks() -> Result<u8, Error> {
+/// The user's check settings: the file given, or `prom-preflight.yml` next to the config.
+fn load_settings(explicit: Option<&Path>, config: Option<&Path>) -> Result<Settings, Error> {
+    if let Some(path) = explicit {
+        return Ok(Settings::load(path)?);
+    }
+    let beside = config
+        .and_then(Path::parent)
+        .map(|dir| dir.join(settings::DEFAULT_FILE_NAME));
+    match beside {
+        Some(path) if path.is_file() => Ok(Settings::load(&path)?),
+        _ => Ok(Settings::default()),
+    }
+}
+
+fn list_checks(checks_config: Option<&Path>) -> Result<u8, Error> {
+    let settings = load_settings(checks_config, None)?;
     let mut text = String::new();
-    for check in registry::builtin()? {
+    for check in registry::with_settings(&settings)? {
         let spec = &check.spec;
+        let (id, severity) = (&spec.id, spec.severity.as_str());
         text.push_str(&format!(
-            "{:<36} {:<8} {}\n",
-            spec.id,
-            spec.severity.as_str(),
-            spec.summary
+            "{id:<36} {severity:<8} {}  [{}]\n",
+            spec.summary, spec.source
         ));
     }
     write_stdout(&text)?;
@@ -213,6 +349,43 @@ fn explain(id: &str) -> Result<u8, Error> {
         s.remediation
     );
     write_stdout(&text)?;
+    Ok(exit::OK)
+}
+
+fn write_docs(dir: &Path) -> Result<u8, Error> {
+    let checks = registry::builtin()?;
+    let pages = report::docs::pages(&checks);
+    for (relative, text) in &pages {
+        let path = dir.join(relative);
+        let write = |path: &Path| {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, text)
+        };
+        write(&path).map_err(|source| Error::WriteFile { path, source })?;
+    }
+    write_stdout(&format!(
+        "wrote {} pages under {}\n",
+        pages.len(),
+        dir.display()
+    ))?;
+    Ok(exit::OK)
+}
+
+fn completions(shell: clap_complete::Shell) -> Result<u8, Error> {
+    let mut command = <Cli as clap::CommandFactory>::command();
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut command, "prom-preflight", &mut script);
+    write_stdout(&String::from_utf8_lossy(&script))?;
+    Ok(exit::OK)
+}
+
+fn man_page() -> Result<u8, Error> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let mut roff = Vec::new();
+    clap_mangen::Man::new(command).render(&mut roff)?;
+    write_stdout(&String::from_utf8_lossy(&roff))?;
     Ok(exit::OK)
 }
 

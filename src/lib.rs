@@ -24,4 +24,4 @@ pub mod cli;
 mod commands;
 pub mod exit;
 
-pub use commands::{check_live, check_offline, run, Error};
+pub use commands::{check_live, check_offline, check_offline_mapped, run, Error};

@@ -128,7 +128,7 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
     let report = match &case.scenario {
         None => {
             std::fs::write(&config, &case.config).unwrap();
-            prom_preflight::check_offline(&config, case.version)
+            prom_preflight::check_offline(&config, case.version, &Default::default())
         }
         Some(name) => {
             let scenario = kubesim::Scenario::named(name).map_err(|e| format!("{name}: {e}"))?;

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use crate::config::diagnostic::{Code, Diagnostic};
 use crate::config::model::{Config, FileRef, HttpClientConfig, SdKind};
+use crate::source::resolve_relative;
 
 /// Checks every file reference of every job, SD config and alertmanager.
 pub fn check_referenced_files(config: &Config) -> Vec<Diagnostic> {
@@ -111,7 +112,18 @@ fn check_file(
     let Some(problem) = file_problem(&file.resolved) else {
         return;
     };
-    let message = format!("{field} {:?} {problem}", file.written);
+    // A path changed by `--path-map` is named as written and as read, so the message says which
+    // file is missing.
+    let mapped = file.resolved != resolve_relative(&file.location.file, &file.written);
+    let message = if mapped {
+        format!(
+            "{field} {:?} (read from {:?}) {problem}",
+            file.written,
+            file.resolved.display().to_string()
+        )
+    } else {
+        format!("{field} {:?} {problem}", file.written)
+    };
     let help = "create the file or fix the path";
     let diagnostic =
         Diagnostic::new(Code::FileMissing, Some(file.location.clone()), message).with_help(help);

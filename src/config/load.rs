@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::config::decode::{self, Ctx, Fields};
 use crate::config::diagnostic::{Code, Diagnostic};
 use crate::config::model::{AlertmanagerConfig, Config, GlobalConfig, Limits};
+use crate::config::path_map::PathMap;
 use crate::config::yaml::{self, Node};
 use crate::config::{http_client, relabel_rule, scrape, sd};
 use crate::source::{line_of, resolve_relative, Location};
@@ -38,8 +39,22 @@ const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Loads `path` as Prometheus `version` would.
 pub fn load(path: &Path, version: PrometheusVersion) -> Result<Loaded, LoadError> {
+    load_mapped(path, version, &PathMap::default())
+}
+
+/// Loads `path` as [`load`] does, with the files it names read from where `map` says
+/// (`--path-map`): the map is applied to the loaded configuration before any referenced file is
+/// checked.
+pub fn load_mapped(
+    path: &Path,
+    version: PrometheusVersion,
+    map: &PathMap,
+) -> Result<Loaded, LoadError> {
     let text = read_config_text(path)?;
-    Ok(load_str(&text, path, version))
+    let mut loaded = read_str(&text, path, version);
+    map.apply(&mut loaded.config);
+    check_referenced_files(&mut loaded);
+    Ok(loaded)
 }
 
 fn read_config_text(path: &Path) -> Result<String, LoadError> {
@@ -77,6 +92,20 @@ fn read_config_text(path: &Path) -> Result<String, LoadError> {
 
 /// Loads configuration text that was read from `path`.
 pub fn load_str(text: &str, path: &Path, version: PrometheusVersion) -> Loaded {
+    let mut loaded = read_str(text, path, version);
+    check_referenced_files(&mut loaded);
+    loaded
+}
+
+/// Whether the files the configuration names exist: the last step of loading, after any path
+/// mapping.
+fn check_referenced_files(loaded: &mut Loaded) {
+    let file_problems = crate::config::files::check_referenced_files(&loaded.config);
+    loaded.diagnostics.extend(file_problems);
+}
+
+/// Reads, decodes and validates configuration text, without looking at the files it names.
+fn read_str(text: &str, path: &Path, version: PrometheusVersion) -> Loaded {
     let mut loaded = Loaded::default();
     let file: Arc<Path> = Arc::from(path);
     let Some(root) = parse_reporting(text, &file, &mut loaded.diagnostics) else {
@@ -130,8 +159,6 @@ pub fn load_str(text: &str, path: &Path, version: PrometheusVersion) -> Loaded {
     let location = Location::file_start(file.clone());
     include_scrape_config_files(&mut loaded, &includes, path, &location, version);
     report_duplicate_jobs(&mut loaded, path);
-    let file_problems = crate::config::files::check_referenced_files(&loaded.config);
-    loaded.diagnostics.extend(file_problems);
     loaded
 }
 

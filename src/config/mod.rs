@@ -11,6 +11,7 @@ pub mod files;
 pub mod http_client;
 pub mod load;
 pub mod model;
+pub mod path_map;
 pub mod regex;
 pub mod relabel_rule;
 pub mod scrape;
@@ -18,5 +19,5 @@ pub mod sd;
 pub mod size;
 pub mod yaml;
 
-pub use load::{load, load_str, LoadError, Loaded};
+pub use load::{load, load_mapped, load_str, LoadError, Loaded};
 pub use model::*;

@@ -44,9 +44,13 @@ pub fn render(report: &Report, sources: &mut SourceLines) -> String {
     } else {
         "Prometheus would refuse this configuration".red()
     };
+    let suppressed = match s.suppressed {
+        0 => String::new(),
+        n => format!(", {n} known (suppressed by the baseline)"),
+    };
     let _ = writeln!(
         out,
-        "{} error(s), {} warning(s), {} info; {verdict} (semantics of Prometheus {}, {} run)",
+        "{} error(s), {} warning(s), {} info{suppressed}; {verdict} (semantics of Prometheus {}, {} run)",
         s.errors, s.warnings, s.infos, report.prometheus_version, report.mode
     );
     out
