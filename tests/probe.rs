@@ -233,8 +233,13 @@ fn world(dir: &Path) -> (Vec<Started>, Vec<Job>) {
 }
 
 fn live(config: &Path) -> prom_preflight::report::Report {
-    prom_preflight::check_live(config, PrometheusVersion::V2_42, &ProbeOptions::default(), &Default::default())
-        .expect("live check runs")
+    prom_preflight::check_live(
+        config,
+        PrometheusVersion::V2_42,
+        &ProbeOptions::default(),
+        &Default::default(),
+    )
+    .expect("live check runs")
 }
 
 #[test]
@@ -427,4 +432,82 @@ fn verdicts_agree_with_prometheus_2_42() {
         agree += 1;
     }
     assert_eq!(agree, jobs.len());
+}
+
+#[test]
+fn secrets_appear_in_no_output_or_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let sim = start("rbac-missing-nodes-metrics", dir.path());
+    let token = "SENTINEL-TOKEN-9f8e7d6c5b4a";
+    let password = "SENTINEL-PASSWORD-1a2b3c4d";
+    let key = "SENTINEL-KEY-5e6f7a8b9c0d";
+    let file_token = std::fs::read_to_string(sim.token()).unwrap();
+    std::fs::write(dir.path().join("client.key"), format!("{key}\n")).unwrap();
+    std::fs::write(dir.path().join("client.crt"), "not a certificate\n").unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "scrape_configs:
+  - job_name: inline-token
+    scheme: https
+    scrape_timeout: 5s
+    bearer_token: {token}
+    tls_config: {{ca_file: {ca}}}
+    static_configs: [{{targets: ['{api}']}}]
+  - job_name: basic-auth
+    scheme: https
+    scrape_timeout: 5s
+    basic_auth: {{username: u, password: {password}}}
+    tls_config: {{ca_file: {ca}}}
+    static_configs: [{{targets: ['{api}']}}]
+  - job_name: token-file-forbidden
+    scheme: https
+    scrape_timeout: 5s
+    authorization: {{credentials_file: {token_file}}}
+    tls_config: {{insecure_skip_verify: true}}
+    static_configs: [{{targets: ['{kubelet}']}}]
+  - job_name: client-key
+    scheme: https
+    scrape_timeout: 5s
+    tls_config: {{ca_file: {ca}, cert_file: client.crt, key_file: client.key}}
+    static_configs: [{{targets: ['{api}']}}]
+  - job_name: refused
+    scrape_timeout: 2s
+    bearer_token: {token}
+    static_configs: [{{targets: ['127.0.0.1:1']}}]
+",
+            ca = sim.ca(),
+            api = sim.api(),
+            kubelet = sim.kubelet(),
+            token_file = sim.token(),
+        ),
+    )
+    .unwrap();
+    for format in ["human", "json"] {
+        let out = support::run(
+            Command::new(support::preflight_bin()).args([
+                "check",
+                config.to_str().unwrap(),
+                "--format",
+                format,
+                "--color",
+                "always",
+            ]),
+            Duration::from_secs(60),
+        );
+        assert_eq!(out.code(), 1, "{format}: findings expected: {}", out.stderr);
+        for secret in [token, password, key, file_token.trim()] {
+            assert!(
+                !out.stdout.contains(secret),
+                "{format}: stdout shows a secret"
+            );
+            assert!(
+                !out.stderr.contains(secret),
+                "{format}: stderr shows a secret"
+            );
+        }
+        assert!(out.stdout.contains("rbac/forbidden"), "{format}");
+        assert!(out.stdout.contains("auth/unauthorized"), "{format}");
+    }
 }

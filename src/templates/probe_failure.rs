@@ -95,7 +95,13 @@ fn explain(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts) -> Finding {
         ("scrape/http-status", _) => probe_text::http_status(spec, input, p),
         ("scrape/timeout", _) => probe_text::timeout(p),
         ("scrape/body-size-limit", _) => probe_text::body_limit(p),
-        _ => (format!("the scrape fails: {error}"), None),
+        _ => match &p.client_error {
+            Some(e) => (
+                format!("the job's HTTP client cannot be built, so Prometheus never scrapes it: {e}"),
+                Some("Fix the job's `tls_config` files (CA, client certificate and key) or its HTTP client settings.".into()),
+            ),
+            None => (format!("the scrape fails: {error}"), None),
+        },
     };
     let mut f = located(finding(spec, message), input, p);
     f.evidence = Some(probe_text::evidence(p));

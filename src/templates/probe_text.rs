@@ -88,6 +88,10 @@ pub fn unauthorized(
         message.push_str("; the job sends no credentials");
         return (message, None);
     }
+    if scrape.is_some_and(|s| s.http.basic_auth.is_some()) {
+        message.push_str("; the job sends basic auth, which Kubernetes does not accept: the API server and kubelets authenticate a service account by its bearer token");
+        return (message, None);
+    }
     let Some(t) = &p.token else {
         message.push_str("; the credentials are not a JWT, so nothing more can be read from them");
         return (message, None);
