@@ -19,8 +19,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the targets Prometheus would scrape, in promtool's `check service-discovery` shape.
     Targets(TargetsArgs),
-    /// List every check with its id, default severity and summary.
-    Checks,
+    /// List every check with its id, default severity, summary and where it is declared.
+    Checks {
+        /// Also list the custom checks of this settings file.
+        #[arg(long, value_name = "FILE")]
+        checks_config: Option<PathBuf>,
+    },
     /// Print the documentation of one check.
     Explain {
         /// The check id, for example `config/unknown-field`.
@@ -58,6 +62,10 @@ pub struct CheckArgs {
     /// When to colour human output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Check settings: disable checks, change severities (globally or per job), add custom
+    /// checks. Default: `prom-preflight.yml` next to the config, when present.
+    #[arg(long, value_name = "FILE")]
+    pub checks_config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

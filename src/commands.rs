@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::check::finding::Severity;
 use crate::check::input::CheckInput;
 use crate::check::registry;
+use crate::check::settings::{self, Settings};
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, ReportFormat, TargetsArgs};
 use crate::config::{self, LoadError};
 use crate::report::{self, Report};
@@ -37,24 +38,29 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Check(args) => check_command(args),
         Command::Targets(args) => targets_command(args),
-        Command::Checks => list_checks(),
+        Command::Checks { checks_config } => list_checks(checks_config.as_deref()),
         Command::Explain { id } => explain(&id),
     }
 }
 
-/// Loads `config`, resolves what can be resolved offline, and runs every built-in check.
-pub fn check_offline(config: &Path, version: PrometheusVersion) -> Result<Report, Error> {
+/// Loads `config`, resolves what can be resolved offline, and runs the built-in checks and the
+/// custom checks of `settings`, with its disables and severity overrides applied.
+pub fn check_offline(
+    config: &Path,
+    version: PrometheusVersion,
+    settings: &Settings,
+) -> Result<Report, Error> {
     let loaded = config::load(config, version)?;
     // The trace tells the relabel checks which rules matched which targets.
     let jobs = targets::resolve_offline(&loaded.config, version, true);
-    let checks = registry::builtin()?;
+    let checks = registry::with_settings(settings)?;
     let input = CheckInput {
         config: &loaded.config,
         diagnostics: &loaded.diagnostics,
         jobs: &jobs,
         version,
     };
-    let findings = check::run_all(&checks, &input);
+    let findings = settings.apply(check::run_all(&checks, &input));
     let not_checked = vec![
         "live checks (discovery over the network, probes of each target) are not part of this version; the findings cover the configuration and the targets resolvable offline"
             .to_string(),
@@ -70,7 +76,12 @@ pub fn check_offline(config: &Path, version: PrometheusVersion) -> Result<Report
 fn check_command(args: CheckArgs) -> Result<u8, Error> {
     // Until live checks exist every run is offline; the report's `not_checked` says so.
     let _ = args.offline;
-    let report = check_offline(&args.common.config, args.common.prometheus_version)?;
+    let settings = load_settings(args.checks_config.as_deref(), Some(&args.common.config))?;
+    let report = check_offline(
+        &args.common.config,
+        args.common.prometheus_version,
+        &settings,
+    )?;
     let text = match args.format {
         ReportFormat::Json => report::json::render(&report),
         ReportFormat::Human => {
@@ -138,15 +149,29 @@ fn targets_command(args: TargetsArgs) -> Result<u8, Error> {
     Ok(exit::OK)
 }
 
-fn list_checks() -> Result<u8, Error> {
+/// The user's check settings: the file given, or `prom-preflight.yml` next to the config.
+fn load_settings(explicit: Option<&Path>, config: Option<&Path>) -> Result<Settings, Error> {
+    if let Some(path) = explicit {
+        return Ok(Settings::load(path)?);
+    }
+    let beside = config
+        .and_then(Path::parent)
+        .map(|dir| dir.join(settings::DEFAULT_FILE_NAME));
+    match beside {
+        Some(path) if path.is_file() => Ok(Settings::load(&path)?),
+        _ => Ok(Settings::default()),
+    }
+}
+
+fn list_checks(checks_config: Option<&Path>) -> Result<u8, Error> {
+    let settings = load_settings(checks_config, None)?;
     let mut text = String::new();
-    for check in registry::builtin()? {
+    for check in registry::with_settings(&settings)? {
         let spec = &check.spec;
+        let (id, severity) = (&spec.id, spec.severity.as_str());
         text.push_str(&format!(
-            "{:<36} {:<8} {}\n",
-            spec.id,
-            spec.severity.as_str(),
-            spec.summary
+            "{id:<36} {severity:<8} {}  [{}]\n",
+            spec.summary, spec.source
         ));
     }
     write_stdout(&text)?;

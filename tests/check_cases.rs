@@ -111,7 +111,7 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
     }
     let config = dir.path().join("prometheus.yml");
     std::fs::write(&config, &case.config).unwrap();
-    let report = prom_preflight::check_offline(&config, case.version)
+    let report = prom_preflight::check_offline(&config, case.version, &Default::default())
         .map_err(|e| format!("tool error: {e}"))?;
     let lines: Vec<u64> = report
         .findings

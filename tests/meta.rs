@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use prom_preflight::check::registry;
+use prom_preflight::check::settings::Settings;
 use prom_preflight::templates::TEMPLATES;
 
 fn root() -> &'static Path {
@@ -31,9 +32,12 @@ fn every_spec_loads_and_its_id_is_its_path() {
     }
 }
 
+/// A template is exercised by a built-in check or by the example settings file users copy.
 #[test]
-fn every_template_is_used_by_some_check() {
-    let checks = registry::builtin().unwrap();
+fn every_template_is_used_by_a_check_or_the_example_settings() {
+    let example = root().join("docs/examples/prom-preflight.yml");
+    let settings = Settings::load(&example).expect("the example settings file is valid");
+    let checks = registry::with_settings(&settings).expect("its custom checks bind to templates");
     let used: BTreeSet<&str> = checks.iter().map(|c| c.spec.template.as_str()).collect();
     for template in TEMPLATES {
         assert!(

@@ -4,6 +4,7 @@
 pub mod finding;
 pub mod input;
 pub mod registry;
+pub mod settings;
 pub mod spec;
 
 use finding::Finding;

@@ -4,13 +4,17 @@
 //! The list below is explicit on purpose: adding a template means adding it here, where a reader
 //! sees them all.
 
+mod forbidden_setting;
 mod loader_diagnostic;
 mod producible;
 mod relabel_empty_expansion;
 mod relabel_outcomes;
 mod relabel_unknown_source_label;
+mod required_label;
 mod sd_problem;
 mod target_outcomes;
+
+use std::collections::BTreeMap;
 
 use crate::check::finding::Finding;
 use crate::check::input::CheckInput;
@@ -23,6 +27,13 @@ pub trait Template: Sync {
     /// One sentence for `checks` listings and docs.
     fn description(&self) -> &'static str;
     fn run(&self, spec: &CheckSpec, input: &CheckInput) -> Vec<Finding>;
+    /// Validates a spec's `params` before anything runs. Templates without parameters refuse any.
+    fn check_params(&self, params: &BTreeMap<String, String>) -> Result<(), String> {
+        match params.keys().next() {
+            None => Ok(()),
+            Some(name) => Err(format!("takes no parameters, but `{name}` is given")),
+        }
+    }
 }
 
 pub static TEMPLATES: &[&dyn Template] = &[
@@ -34,6 +45,8 @@ pub static TEMPLATES: &[&dyn Template] = &[
     &relabel_outcomes::RelabelDropsAllTargets,
     &target_outcomes::TargetsInvalid,
     &target_outcomes::TargetsLabelCollision,
+    &required_label::RequiredLabel,
+    &forbidden_setting::ForbiddenSetting,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Template> {
