@@ -17,6 +17,7 @@ pub mod relabel;
 pub mod report;
 pub mod targets;
 pub mod templates;
+pub mod transport;
 
 pub mod cli;
 mod commands;

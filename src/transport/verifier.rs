@@ -1,0 +1,386 @@
+//! TLS client setup from a job's `tls_config`, with a capturing certificate verifier: it keeps
+//! the chain the server presented and the verdict even when verification fails, and re-judges
+//! the chain under alternatives (the job's CA without `insecure_skip_verify`; a `server_name`
+//! the leaf does carry). Prometheus's own verdict is what the handshake follows: a chain the job
+//! would reject is rejected, so credentials never reach a server the job would not trust.
+
+use std::sync::{Arc, Mutex};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
+use serde::Serialize;
+
+use crate::config::model::TlsConfig;
+use crate::transport::certs::{classify, CertFacts, TlsProblem};
+use crate::transport::TransportError;
+
+/// What one handshake showed about the server's certificates.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TlsFacts {
+    /// The name verified (and sent as SNI when it is a DNS name): `server_name` or the URL host.
+    pub server_name: String,
+    /// The chain as presented, leaf first; empty when the handshake ended before it.
+    pub chain: Vec<CertFacts>,
+    /// The verdict under the job's own settings; `None` when no chain was seen.
+    pub problem: Option<TlsProblem>,
+    /// Whether a chain was seen and judged.
+    pub judged: bool,
+    /// The job sets `insecure_skip_verify: true` (so `problem` did not stop the handshake).
+    pub insecure_skip_verify: bool,
+    /// Whether a `ca_file` was configured (otherwise the system roots were used).
+    pub ca_configured: bool,
+    /// A name the leaf carries under which the chain verifies, when the job's name does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub server_name_that_verifies: Option<String>,
+    /// The negotiated protocol version and ALPN protocol, after a successful handshake.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protocol_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alpn: Option<String>,
+}
+
+impl TlsFacts {
+    /// The leaf certificate, when one was presented.
+    pub fn leaf(&self) -> Option<&CertFacts> {
+        self.chain.first()
+    }
+    /// Go's wording of `problem` (no `tls: failed to verify certificate: ` prefix).
+    pub fn go_message(&self) -> Option<String> {
+        self.problem.as_ref().map(|p| p.go_message(self.leaf()))
+    }
+}
+
+/// The long-lived part of a TLS setup: roots, the client certificate, versions.
+#[derive(Debug)]
+pub struct TlsSetup {
+    provider: Arc<CryptoProvider>,
+    inner: Option<Arc<WebPkiServerVerifier>>,
+    client_auth: Option<(Vec<CertificateDer<'static>>, Arc<PrivateKeyDer<'static>>)>,
+    versions: Vec<&'static rustls::SupportedProtocolVersion>,
+    pub server_name: Option<String>,
+    pub insecure_skip_verify: bool,
+    ca_configured: bool,
+}
+
+impl TlsSetup {
+    /// Reads `ca_file`, `cert_file` and `key_file` and checks the version bounds.
+    pub fn new(tls: &TlsConfig) -> Result<TlsSetup, TransportError> {
+        if tls.ca_inline || tls.cert_inline || tls.key_inline {
+            return Err(TransportError::Unsupported(
+                "inline tls_config ca, cert or key".into(),
+            ));
+        }
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = RootCertStore::empty();
+        match &tls.ca_file {
+            Some(file) => {
+                let bytes =
+                    std::fs::read(&file.resolved).map_err(|e| TransportError::ReadFile {
+                        what: "ca_file",
+                        path: file.written.clone(),
+                        source: e,
+                    })?;
+                let mut any = false;
+                for cert in CertificateDer::pem_slice_iter(&bytes).flatten() {
+                    any = true;
+                    let _ = roots.add(cert);
+                }
+                if !any || roots.is_empty() {
+                    return Err(TransportError::NoCertificates {
+                        path: file.written.clone(),
+                    });
+                }
+            }
+            None => add_system_roots(&mut roots),
+        }
+        let inner = if roots.is_empty() {
+            None
+        } else {
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+                .build()
+                .ok()
+        };
+        let client_auth = match (&tls.cert_file, &tls.key_file) {
+            (Some(cert), Some(key)) => {
+                let bytes =
+                    std::fs::read(&cert.resolved).map_err(|e| TransportError::ReadFile {
+                        what: "cert_file",
+                        path: cert.written.clone(),
+                        source: e,
+                    })?;
+                let certs: Vec<CertificateDer<'static>> =
+                    CertificateDer::pem_slice_iter(&bytes).flatten().collect();
+                if certs.is_empty() {
+                    return Err(TransportError::NoCertificates {
+                        path: cert.written.clone(),
+                    });
+                }
+                let key_bytes =
+                    std::fs::read(&key.resolved).map_err(|e| TransportError::ReadFile {
+                        what: "key_file",
+                        path: key.written.clone(),
+                        source: e,
+                    })?;
+                let key = PrivateKeyDer::from_pem_slice(&key_bytes).map_err(|_| {
+                    TransportError::NoPrivateKey {
+                        path: key.written.clone(),
+                    }
+                })?;
+                Some((certs, Arc::new(key)))
+            }
+            _ => None,
+        };
+        Ok(TlsSetup {
+            provider,
+            inner,
+            client_auth,
+            versions: versions(tls)?,
+            server_name: tls.server_name.clone().filter(|s| !s.is_empty()),
+            insecure_skip_verify: tls.insecure_skip_verify,
+            ca_configured: tls.ca_file.is_some(),
+        })
+    }
+
+    /// A client config for one connection, with a fresh capture slot.
+    pub fn client_config(
+        &self,
+        alpn: &[&[u8]],
+    ) -> Result<(rustls::ClientConfig, Arc<Mutex<Capture>>), TransportError> {
+        let capture = Arc::new(Mutex::new(Capture::default()));
+        let verifier = Arc::new(CapturingVerifier {
+            inner: self.inner.clone(),
+            provider: self.provider.clone(),
+            insecure_skip_verify: self.insecure_skip_verify,
+            capture: capture.clone(),
+        });
+        let builder = rustls::ClientConfig::builder_with_provider(self.provider.clone())
+            .with_protocol_versions(&self.versions)
+            .map_err(|e| TransportError::Unsupported(format!("tls versions: {e}")))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier);
+        let mut config = match &self.client_auth {
+            Some((certs, key)) => builder
+                .with_client_auth_cert(certs.clone(), key.clone_key())
+                .map_err(|e| TransportError::ClientCertificate(e.to_string()))?,
+            None => builder.with_no_client_auth(),
+        };
+        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+        Ok((config, capture))
+    }
+
+    /// Facts from a capture, filled in with the job's settings.
+    pub fn facts(&self, server_name: &str, capture: &Mutex<Capture>) -> TlsFacts {
+        let captured = capture.lock().map(|c| c.clone()).unwrap_or_default();
+        TlsFacts {
+            server_name: server_name.to_string(),
+            chain: captured.chain,
+            problem: captured.problem,
+            judged: captured.judged,
+            insecure_skip_verify: self.insecure_skip_verify,
+            ca_configured: self.ca_configured,
+            server_name_that_verifies: captured.name_that_verifies,
+            protocol_version: None,
+            alpn: None,
+        }
+    }
+}
+
+fn versions(
+    tls: &TlsConfig,
+) -> Result<Vec<&'static rustls::SupportedProtocolVersion>, TransportError> {
+    let rank = |v: &Option<String>, default: u8| -> Result<u8, TransportError> {
+        match v.as_deref() {
+            None | Some("") => Ok(default),
+            Some("TLS10") => Ok(10),
+            Some("TLS11") => Ok(11),
+            Some("TLS12") => Ok(12),
+            Some("TLS13") => Ok(13),
+            Some(other) => Err(TransportError::Unsupported(format!("tls version {other}"))),
+        }
+    };
+    let min = rank(&tls.min_version, 12)?;
+    let max = rank(&tls.max_version, 13)?;
+    let mut out = Vec::new();
+    if min <= 13 && max >= 13 {
+        out.push(&rustls::version::TLS13);
+    }
+    if min <= 12 && max >= 12 {
+        out.push(&rustls::version::TLS12);
+    }
+    if out.is_empty() {
+        return Err(TransportError::Unsupported(
+            "tls versions below TLS 1.2 only".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// Loads the system's trust store from the usual bundle files (as Go does on Linux).
+fn add_system_roots(roots: &mut RootCertStore) {
+    let mut files: Vec<std::path::PathBuf> = Vec::new();
+    if let Some(f) = std::env::var_os("SSL_CERT_FILE") {
+        files.push(f.into());
+    }
+    for f in [
+        "/etc/ssl/certs/ca-certificates.crt",
+        "/etc/pki/tls/certs/ca-bundle.crt",
+        "/etc/ssl/ca-bundle.pem",
+        "/etc/pki/tls/cacert.pem",
+        "/etc/ssl/cert.pem",
+    ] {
+        files.push(f.into());
+    }
+    for f in files {
+        if let Ok(bytes) = std::fs::read(&f) {
+            for cert in CertificateDer::pem_slice_iter(&bytes).flatten() {
+                let _ = roots.add(cert);
+            }
+            if !roots.is_empty() {
+                return;
+            }
+        }
+    }
+}
+
+/// What the verifier saw during one handshake.
+#[derive(Debug, Clone, Default)]
+pub struct Capture {
+    pub chain: Vec<CertFacts>,
+    pub problem: Option<TlsProblem>,
+    pub judged: bool,
+    pub name_that_verifies: Option<String>,
+}
+
+#[derive(Debug)]
+struct CapturingVerifier {
+    inner: Option<Arc<WebPkiServerVerifier>>,
+    provider: Arc<CryptoProvider>,
+    insecure_skip_verify: bool,
+    capture: Arc<Mutex<Capture>>,
+}
+
+impl CapturingVerifier {
+    fn verify_with(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        name: &ServerName<'_>,
+        now: UnixTime,
+    ) -> Result<(), rustls::CertificateError> {
+        let Some(inner) = &self.inner else {
+            return Err(rustls::CertificateError::UnknownIssuer);
+        };
+        match inner.verify_server_cert(end_entity, intermediates, name, &[], now) {
+            Ok(_) => Ok(()),
+            Err(rustls::Error::InvalidCertificate(e)) => Err(e),
+            Err(other) => Err(rustls::CertificateError::Other(rustls::OtherError(
+                Arc::new(std::io::Error::other(other.to_string())),
+            ))),
+        }
+    }
+}
+
+fn host_of(name: &ServerName<'_>) -> String {
+    match name {
+        ServerName::DnsName(d) => d.as_ref().to_string(),
+        ServerName::IpAddress(ip) => std::net::IpAddr::from(*ip).to_string(),
+        _ => String::new(),
+    }
+}
+
+impl ServerCertVerifier for CapturingVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let mut chain: Vec<CertFacts> = Vec::with_capacity(1 + intermediates.len());
+        chain.extend(CertFacts::parse(end_entity));
+        chain.extend(intermediates.iter().filter_map(|c| CertFacts::parse(c)));
+        let host = host_of(server_name);
+        let verdict = self.verify_with(end_entity, intermediates, server_name, now);
+        let now_secs = now.as_secs() as i64;
+        let problem = classify(chain.first(), &host, now_secs, verdict.clone());
+        // Alternative: a name the leaf carries under which the whole chain verifies.
+        let mut name_that_verifies = None;
+        if matches!(problem, Some(TlsProblem::NameMismatch { .. })) {
+            if let Some(leaf) = chain.first() {
+                for san in leaf.sans() {
+                    if san.contains('*') {
+                        continue;
+                    }
+                    let Ok(alt) = ServerName::try_from(san.to_string()) else {
+                        continue;
+                    };
+                    if self
+                        .verify_with(end_entity, intermediates, &alt, now)
+                        .is_ok()
+                    {
+                        name_that_verifies = Some(san.to_string());
+                        break;
+                    }
+                }
+            }
+        }
+        if let Ok(mut slot) = self.capture.lock() {
+            *slot = Capture {
+                chain,
+                problem: problem.clone(),
+                judged: true,
+                name_that_verifies,
+            };
+        }
+        if self.insecure_skip_verify {
+            return Ok(ServerCertVerified::assertion());
+        }
+        match (verdict, problem) {
+            (Ok(()), None) => Ok(ServerCertVerified::assertion()),
+            (Err(e), _) => Err(rustls::Error::InvalidCertificate(e)),
+            // Go refuses what webpki would accept (e.g. an expired leaf it checks first).
+            (Ok(()), Some(_)) => Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::ApplicationVerificationFailure,
+            )),
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
