@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::time::Duration;
 
 use crate::check::finding::Severity;
 use crate::check::input::CheckInput;
@@ -9,6 +10,8 @@ use crate::check::registry;
 use crate::check::settings::{self, Settings};
 use crate::cli::{CheckArgs, Cli, ColorChoice, Command, FailOn, ReportFormat, TargetsArgs};
 use crate::config::{self, LoadError};
+use crate::discover::kubernetes::client::HttpConnector;
+use crate::discover::kubernetes::Connector;
 use crate::report::{self, Report};
 use crate::targets::{self, JobTargets};
 use crate::version::PrometheusVersion;
@@ -50,9 +53,49 @@ pub fn check_offline(
     version: PrometheusVersion,
     settings: &Settings,
 ) -> Result<Report, Error> {
+    run_checks(config, version, settings, true)
+}
+
+/// The tokio runtime and the Kubernetes connector of a networked run.
+struct Network {
+    // Declared first so the connector's handle is dropped before the runtime.
+    connector: HttpConnector,
+    _runtime: tokio::runtime::Runtime,
+}
+
+/// Each discovery request (body included) must finish within this.
+const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn network(offline: bool) -> Result<Option<Network>, Error> {
+    if offline {
+        return Ok(None);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("prom-preflight-net")
+        .build()
+        .map_err(Error::Output)?;
+    let connector = HttpConnector::new(runtime.handle().clone(), DISCOVERY_TIMEOUT);
+    Ok(Some(Network {
+        connector,
+        _runtime: runtime,
+    }))
+}
+
+/// Like [`check_offline`]; without `offline`, Kubernetes SD entries are resolved from their
+/// clusters first, and the discovery checks run on what the clusters answered.
+pub fn run_checks(
+    config: &Path,
+    version: PrometheusVersion,
+    settings: &Settings,
+    offline: bool,
+) -> Result<Report, Error> {
     let loaded = config::load(config, version)?;
+    let network = network(offline)?;
+    let connector = network.as_ref().map(|n| &n.connector as &dyn Connector);
     // The trace tells the relabel checks which rules matched which targets.
-    let jobs = targets::resolve_offline(&loaded.config, version, true);
+    let jobs = targets::resolve(&loaded.config, version, true, connector);
     let checks = registry::with_settings(settings)?;
     let input = CheckInput {
         config: &loaded.config,
@@ -61,26 +104,26 @@ pub fn check_offline(
         version,
     };
     let findings = settings.apply(check::run_all(&checks, &input));
-    let not_checked = vec![
-        "live checks (discovery over the network, probes of each target) are not part of this version; the findings cover the configuration and the targets resolvable offline"
-            .to_string(),
-    ];
+    let (mode, not_checked) = if offline {
+        ("offline", "live checks (discovery over the network, probes of each target) are not part of an offline run; the findings cover the configuration and the targets resolvable offline")
+    } else {
+        ("network", "probes of each target are not part of this version; the findings cover the configuration and discovery")
+    };
     Ok(Report::new(
         version.to_string(),
-        "offline",
+        mode,
         findings,
-        not_checked,
+        vec![not_checked.to_string()],
     ))
 }
 
 fn check_command(args: CheckArgs) -> Result<u8, Error> {
-    // Until live checks exist every run is offline; the report's `not_checked` says so.
-    let _ = args.offline;
     let settings = load_settings(args.checks_config.as_deref(), Some(&args.common.config))?;
-    let report = check_offline(
+    let report = run_checks(
         &args.common.config,
         args.common.prometheus_version,
         &settings,
+        args.offline,
     )?;
     let text = match args.format {
         ReportFormat::Json => report::json::render(&report),
@@ -122,14 +165,15 @@ fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
 fn targets_command(args: TargetsArgs) -> Result<u8, Error> {
     let version = args.common.prometheus_version;
     let loaded = config::load(&args.common.config, version)?;
-    let jobs = targets::resolve_offline(&loaded.config, version, args.explain);
-    let named = |job: &JobTargets| loaded.config.scrape_configs[job.job_index].job_name.clone();
-    let selected: Vec<&JobTargets> = match &args.job {
+    let scrape_configs = &loaded.config.scrape_configs;
+    let indices: Vec<usize> = match &args.job {
         Some(name) => {
-            let found: Vec<&JobTargets> =
-                jobs.iter().filter(|j| &named(j) == name).take(1).collect();
+            let found: Vec<usize> = (0..scrape_configs.len())
+                .filter(|&i| &scrape_configs[i].job_name == name)
+                .take(1)
+                .collect();
             if found.is_empty() {
-                let names: Vec<String> = jobs.iter().map(named).collect();
+                let names: Vec<&str> = scrape_configs.iter().map(|j| j.job_name.as_str()).collect();
                 return Err(Error::Usage(format!(
                     "job {name:?} not found; jobs in this config: {}",
                     names.join(", ")
@@ -137,8 +181,12 @@ fn targets_command(args: TargetsArgs) -> Result<u8, Error> {
             }
             found
         }
-        None => jobs.iter().collect(),
+        None => (0..scrape_configs.len()).collect(),
     };
+    let network = network(args.offline)?;
+    let connector = network.as_ref().map(|n| &n.connector as &dyn Connector);
+    let jobs = targets::resolve_jobs(&loaded.config, &indices, version, args.explain, connector);
+    let selected: Vec<&JobTargets> = jobs.iter().collect();
     let text = match args.format {
         crate::cli::TargetsFormat::Json => {
             targets::output::json(&loaded.config, &selected, args.job.is_some(), args.explain)

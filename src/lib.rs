@@ -23,4 +23,4 @@ pub mod cli;
 mod commands;
 pub mod exit;
 
-pub use commands::{check_offline, run, Error};
+pub use commands::{check_offline, run, run_checks, Error};

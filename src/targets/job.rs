@@ -47,7 +47,22 @@ pub fn resolve(
     trace: bool,
     connector: Option<&dyn Connector>,
 ) -> Vec<JobTargets> {
-    let jobs: Vec<(usize, &ScrapeConfig)> = config.scrape_configs.iter().enumerate().collect();
+    let all: Vec<usize> = (0..config.scrape_configs.len()).collect();
+    resolve_jobs(config, &all, version, trace, connector)
+}
+
+/// Like [`resolve`], for the jobs at `indices` of `config.scrape_configs` only.
+pub fn resolve_jobs(
+    config: &Config,
+    indices: &[usize],
+    version: PrometheusVersion,
+    trace: bool,
+    connector: Option<&dyn Connector>,
+) -> Vec<JobTargets> {
+    let jobs: Vec<(usize, &ScrapeConfig)> = indices
+        .iter()
+        .filter_map(|&i| config.scrape_configs.get(i).map(|job| (i, job)))
+        .collect();
     let mut out = Vec::with_capacity(jobs.len());
     for chunk in jobs.chunks(PARALLEL_JOBS) {
         std::thread::scope(|scope| {

@@ -154,10 +154,7 @@ pub fn table(config: &Config, jobs: &[&JobTargets]) -> String {
     }
     // Stable: within a cluster and job, targets keep their discovery order.
     rows.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
-    rows.insert(
-        0,
-        ["CLUSTER", "JOB", "TARGET", "STATE"].map(String::from),
-    );
+    rows.insert(0, ["CLUSTER", "JOB", "TARGET", "STATE"].map(String::from));
     let width = |column: usize| {
         rows.iter()
             .map(|r| r[column].chars().count())

@@ -61,11 +61,16 @@ fn quoted(items: &[&str]) -> String {
 }
 
 fn subject(user: &str) -> String {
-    match user.strip_prefix("system:serviceaccount:").and_then(|r| r.split_once(':')) {
+    match user
+        .strip_prefix("system:serviceaccount:")
+        .and_then(|r| r.split_once(':'))
+    {
         Some((ns, name)) => {
             format!("  - kind: ServiceAccount\n    name: {name}\n    namespace: {ns}")
         }
-        None => format!("  - kind: User\n    name: {user}\n    apiGroup: rbac.authorization.k8s.io"),
+        None => {
+            format!("  - kind: User\n    name: {user}\n    apiGroup: rbac.authorization.k8s.io")
+        }
     }
 }
 
@@ -196,7 +201,11 @@ mod tests {
         assert_eq!(&c["verb"], "list");
         assert!(c["reason"].starts_with("RBAC: clusterrole"));
         let m = r#"pods is forbidden: User "u" cannot list resource "pods" in API group "" in the namespace "shop""#;
-        assert!(forbidden_message().captures(m).unwrap().name("reason").is_none());
+        assert!(forbidden_message()
+            .captures(m)
+            .unwrap()
+            .name("reason")
+            .is_none());
     }
 
     #[test]

@@ -115,7 +115,11 @@ fn unreachable(facts: &KubeFacts) -> Option<Problem> {
         )
     });
     let first = failed.first()?;
-    let reason = first.failure.as_ref().map(Failure::to_string).unwrap_or_default();
+    let reason = first
+        .failure
+        .as_ref()
+        .map(Failure::to_string)
+        .unwrap_or_default();
     Some(Problem {
         message: format!(
             "Kubernetes discovery could not reach the API server {}: {reason}; Prometheus discovers no targets from this entry",
@@ -129,9 +133,16 @@ fn unreachable(facts: &KubeFacts) -> Option<Problem> {
 fn tls_failed(facts: &KubeFacts) -> Option<Problem> {
     let failed = calls(facts, |c| matches!(c.failure, Some(Failure::Tls { .. })));
     let first = failed.first()?;
-    let reason = first.failure.as_ref().map(Failure::to_string).unwrap_or_default();
+    let reason = first
+        .failure
+        .as_ref()
+        .map(Failure::to_string)
+        .unwrap_or_default();
     let tls = &first.tls;
-    let checked = tls.checked_name.clone().unwrap_or_else(|| facts.cluster.clone());
+    let checked = tls
+        .checked_name
+        .clone()
+        .unwrap_or_else(|| facts.cluster.clone());
     let mut message = format!(
         "the TLS handshake with the API server {} failed: {reason}",
         facts.api_server
@@ -209,7 +220,10 @@ fn unauthorized(facts: &KubeFacts) -> Option<Problem> {
             if !claims.audiences.is_empty() {
                 parts.push(format!("audiences {}", claims.audiences.join(", ")));
             }
-            message.push_str(&format!("; the bearer token{source} has {}", parts.join(", ")));
+            message.push_str(&format!(
+                "; the bearer token{source} has {}",
+                parts.join(", ")
+            ));
         }
         None if creds.kind == "none" => message.push_str("; no credentials were sent"),
         None => message.push_str(&format!("; credentials: {}{source}", creds.kind)),
@@ -232,7 +246,10 @@ fn unauthorized(facts: &KubeFacts) -> Option<Problem> {
 fn api_error(facts: &KubeFacts) -> Option<Problem> {
     let failed = calls(facts, |c| {
         let bad_status = c.status.is_some_and(|s| s != 200 && s != 401 && s != 403);
-        let other_failure = matches!(c.failure, Some(Failure::Setup { .. } | Failure::TooLarge { .. }));
+        let other_failure = matches!(
+            c.failure,
+            Some(Failure::Setup { .. } | Failure::TooLarge { .. })
+        );
         (bad_status || other_failure) && c.purpose != Purpose::SelectorProbe
     });
     let first = failed.first()?;

@@ -83,6 +83,12 @@ pub struct TlsOutcome {
     /// The name the certificate was checked against (the URL host or `server_name`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub checked_name: Option<String>,
+    /// What verification said about the chain, in Go's words (also when it was skipped).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<String>,
+    /// A name the certificate carries under which it verifies, when the checked one does not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name_that_verifies: Option<String>,
 }
 
 /// The facts of a certificate that explain a TLS failure.

@@ -12,6 +12,7 @@
 pub mod api;
 mod backends;
 pub mod claims;
+pub mod client;
 mod endpoints;
 mod endpointslice;
 mod ingress;
