@@ -1,6 +1,11 @@
 //! Per-check cases: `tests/checks/<area>/<name>.yaml` holds, for the check with that id, configs on
 //! which it must fire (at a given line) and configs on which it must stay silent. Each case runs
 //! the whole offline pipeline in a scratch directory, so files the case names really exist.
+//!
+//! A case with `scenario: NAME` runs against that kubesim scenario (started in process on
+//! ephemeral loopback ports) and with the network: its config may use kubesim's placeholders
+//! (`{{CLUSTER.api_server}}`, `{{CLUSTER.ca_file}}`, `{{CLUSTER.token_file:NS/SA}}`...). A case with
+//! `network: true` runs with the network and no scenario.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -14,6 +19,8 @@ struct Case {
     version: PrometheusVersion,
     config: String,
     files: Vec<(String, String)>,
+    scenario: Option<String>,
+    network: bool,
 }
 
 fn scalar<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
@@ -79,6 +86,8 @@ fn read_cases(path: &Path) -> Vec<Case> {
                     .unwrap_or(PrometheusVersion::DEFAULT),
                 config: text_of("config").expect("every case has a config"),
                 files,
+                scenario: text_of("scenario"),
+                network: text_of("network").is_some_and(|v| v == "true"),
             }
         })
         .collect()
@@ -109,10 +118,32 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, content).unwrap();
     }
+    let mut text = case.config.clone();
+    // Kept alive until the case has run; dropping it stops every listener.
+    let mut sim = None;
+    if let Some(name) = &case.scenario {
+        let scenario = kubesim::Scenario::named(name).map_err(|e| format!("scenario: {e}"))?;
+        let options = kubesim::Options {
+            ephemeral_ports: true,
+            log_requests: false,
+        };
+        let running =
+            kubesim::Sim::start(scenario, options).map_err(|e| format!("kubesim: {e}"))?;
+        let files = dir.path().join("cluster");
+        kubesim::output::write_files(&running, &files).map_err(|e| format!("kubesim: {e}"))?;
+        text = kubesim::output::render_template(
+            &text,
+            &running.clusters,
+            &files.canonicalize().unwrap(),
+        )?;
+        sim = Some(running);
+    }
     let config = dir.path().join("prometheus.yml");
-    std::fs::write(&config, &case.config).unwrap();
-    let report = prom_preflight::check_offline(&config, case.version, &Default::default())
+    std::fs::write(&config, &text).unwrap();
+    let offline = case.scenario.is_none() && !case.network;
+    let report = prom_preflight::run_checks(&config, case.version, &Default::default(), offline)
         .map_err(|e| format!("tool error: {e}"))?;
+    drop(sim);
     let lines: Vec<u64> = report
         .findings
         .iter()

@@ -84,7 +84,7 @@ fn to_finding(
 }
 
 /// `GET URL -> 403 in 12ms` lines for the calls `pick` selects.
-pub fn calls<'f>(facts: &'f KubeFacts, pick: impl Fn(&ListFact) -> bool) -> Vec<&'f ListFact> {
+pub fn calls(facts: &KubeFacts, pick: impl Fn(&ListFact) -> bool) -> Vec<&ListFact> {
     facts.lists.iter().filter(|l| pick(l)).collect()
 }
 
@@ -167,13 +167,16 @@ fn tls_failed(facts: &KubeFacts) -> Option<Problem> {
                 cert.not_after.as_deref().map(|t| format!(" at {t}")).unwrap_or_default()
             )
         } else if name_missing && !cert.sans.is_empty() {
-            let name = cert
-                .sans
-                .iter()
-                .find(|s| s.parse::<std::net::IpAddr>().is_err())
-                .unwrap_or(&cert.sans[0]);
+            // The name under which the chain verifies, as the handshake found it; else the
+            // first DNS name the certificate carries.
+            let name = tls.name_that_verifies.as_ref().unwrap_or_else(|| {
+                cert.sans
+                    .iter()
+                    .find(|s| s.parse::<std::net::IpAddr>().is_err())
+                    .unwrap_or(&cert.sans[0])
+            });
             format!(
-                "The certificate does not name {checked}. Either verify it against a name it carries, in this SD entry:\n\n  tls_config:\n    ca_file: <the cluster CA>\n    server_name: {name}\n\nor add {checked} to the API server's certificate SANs (k3s: `--tls-san {}`).",
+                "The certificate does not name {checked}. Either verify it against a name it carries, in this SD entry's `tls_config` (with `ca_file` set to the cluster CA):\n\n  tls_config:\n    server_name: {name}\n\nor add {checked} to the API server's certificate SANs (k3s: `--tls-san {}`).",
                 checked.split(':').next().unwrap_or(&checked)
             )
         } else {

@@ -3,7 +3,6 @@
 //! service account, in Prometheus's order of precedence. Reads files; makes no request.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use crate::config::model::{BasicAuth, FileRef, HttpClientConfig, KubernetesSd, Secret};
 use crate::source::Location;
@@ -259,9 +258,4 @@ fn from_kubeconfig(file: &FileRef) -> Result<Plan, String> {
         credentials,
         scratch,
     })
-}
-
-/// For tests: the location of a file, when none is at hand.
-pub fn nowhere() -> Location {
-    Location::file_start(Arc::from(Path::new("")))
 }
