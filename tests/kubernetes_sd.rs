@@ -197,3 +197,41 @@ fn kubeconfig_file_reaches_the_cluster_with_its_context() {
         "{urls:?}"
     );
 }
+
+#[test]
+fn targets_command_prints_kubernetes_jobs_as_json_and_a_table_by_cluster() {
+    let s = start("seed");
+    let config = &s.ready.configs[0];
+    let bin = env!("CARGO_BIN_EXE_prom-preflight");
+    let run = |args: &[&str]| {
+        let out = testkit::run(
+            std::process::Command::new(bin)
+                .arg("targets")
+                .arg(config)
+                .args(args),
+            std::time::Duration::from_secs(60),
+        );
+        assert_eq!(out.code(), 0, "{}", out.stderr);
+        out.stdout
+    };
+    let json: serde_json::Value = serde_json::from_str(&run(&["--job", "stage-cadvisor"])).unwrap();
+    let targets = json.as_array().unwrap();
+    assert_eq!(targets.len(), 2);
+    for t in targets {
+        assert_eq!(t["labels"]["cluster"], "stage");
+        assert!(t["discoveredLabels"]["__meta_kubernetes_node_name"]
+            .as_str()
+            .unwrap()
+            .starts_with("stage-server-"));
+    }
+    let table = run(&["--format", "table"]);
+    let header = table.lines().next().unwrap();
+    assert!(
+        header.starts_with("CLUSTER ") && header.contains(" JOB ") && header.contains(" STATE")
+    );
+    for cluster in ["stage ", "product "] {
+        assert!(table.lines().any(|l| l.starts_with(cluster)), "{table}");
+    }
+    let offline = run(&["--offline", "--job", "stage-cadvisor"]);
+    assert_eq!(offline.trim(), "[]");
+}

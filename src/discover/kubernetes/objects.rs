@@ -302,7 +302,8 @@ pub struct SliceEndpoint {
     pub node_name: Option<String>,
     #[serde(default)]
     pub zone: Option<String>,
-    #[serde(default, deserialize_with = "nullable")]
+    /// `topology` in `discovery.k8s.io/v1beta1`, which Prometheus 2.x reads from old clusters.
+    #[serde(default, alias = "topology", deserialize_with = "nullable")]
     pub deprecated_topology: BTreeMap<String, String>,
 }
 
