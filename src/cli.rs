@@ -116,6 +116,9 @@ pub struct TargetsArgs {
     /// Show, for every target, what each relabel rule did.
     #[arg(long)]
     pub explain: bool,
+    /// Do not use the network: Kubernetes SD entries are reported as not resolved.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

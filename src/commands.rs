@@ -2,6 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::path::Path;
+use std::time::Duration;
 
 use crate::check::finding::Severity;
 use crate::check::input::CheckInput;
@@ -13,6 +14,8 @@ use crate::cli::{
 };
 use crate::config::path_map::PathMap;
 use crate::config::{self, LoadError};
+use crate::discover::kubernetes::client::HttpConnector;
+use crate::discover::kubernetes::Connector;
 use crate::probe::{self, ProbeOptions};
 use crate::report::baseline::{self, Baseline, BaselineError};
 use crate::report::{self, Report, Scope};
@@ -73,7 +76,13 @@ pub fn check_offline(
     version: PrometheusVersion,
     settings: &Settings,
 ) -> Result<Report, Error> {
-    run_checks(config, version, settings, &PathMap::default(), None)
+    run_checks(
+        config,
+        version,
+        settings,
+        &PathMap::default(),
+        &Reach::Offline,
+    )
 }
 
 /// [`check_offline`] with the files the config names read from where `map` says.
@@ -83,38 +92,76 @@ pub fn check_offline_mapped(
     settings: &Settings,
     map: &PathMap,
 ) -> Result<Report, Error> {
-    run_checks(config, version, settings, map, None)
+    run_checks(config, version, settings, map, &Reach::Offline)
 }
 
-/// Like [`check_offline`], and then probes every active target as Prometheus would scrape it, so
-/// the probe checks run too.
+/// Resolves discovery from the clusters, probes every active target as Prometheus would scrape
+/// it, and runs every check, discovery and probe checks included.
 pub fn check_live(
     config: &Path,
     version: PrometheusVersion,
     options: &ProbeOptions,
     settings: &Settings,
 ) -> Result<Report, Error> {
-    run_checks(
-        config,
-        version,
-        settings,
-        &PathMap::default(),
-        Some(options),
-    )
+    let reach = Reach::Live(options.clone());
+    run_checks(config, version, settings, &PathMap::default(), &reach)
 }
 
-/// The whole pipeline: load, resolve, probe when `live` is given, check, report.
-fn run_checks(
+/// How far a run goes beyond the configuration file.
+#[derive(Debug, Clone)]
+pub enum Reach {
+    /// Nothing from the network: static and file discovery only.
+    Offline,
+    /// Discovery (Kubernetes) resolved from the clusters; targets not probed.
+    Discovery,
+    /// Discovery resolved, then every active target probed.
+    Live(ProbeOptions),
+}
+
+/// The tokio runtime and the Kubernetes connector of a networked run.
+struct Network {
+    // Declared first so the connector's handle is dropped before the runtime.
+    connector: HttpConnector,
+    _runtime: tokio::runtime::Runtime,
+}
+
+/// Each discovery request (body included) must finish within this.
+const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(10);
+
+fn network(offline: bool) -> Result<Option<Network>, Error> {
+    if offline {
+        return Ok(None);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("prom-preflight-net")
+        .build()
+        .map_err(Error::Output)?;
+    let connector = HttpConnector::new(runtime.handle().clone(), DISCOVERY_TIMEOUT);
+    Ok(Some(Network {
+        connector,
+        _runtime: runtime,
+    }))
+}
+
+/// The whole pipeline: load, discover, relabel, probe (per `reach`), check, report.
+pub fn run_checks(
     config_path: &Path,
     version: PrometheusVersion,
     settings: &Settings,
     map: &PathMap,
-    live: Option<&ProbeOptions>,
+    reach: &Reach,
 ) -> Result<Report, Error> {
     let loaded = config::load_mapped(config_path, version, map)?;
+    let network = network(matches!(reach, Reach::Offline))?;
+    let connector = network.as_ref().map(|n| &n.connector as &dyn Connector);
     // The trace tells the relabel checks which rules matched which targets.
-    let jobs = targets::resolve_offline(&loaded.config, version, true);
-    let probes = live.map(|options| probe::probe_all(&loaded.config, &jobs, version, options));
+    let jobs = targets::resolve(&loaded.config, version, true, connector);
+    let probes = match reach {
+        Reach::Live(options) => Some(probe::probe_all(&loaded.config, &jobs, version, options)),
+        _ => None,
+    };
     let checks = registry::with_settings(settings)?;
     let input = CheckInput {
         config: &loaded.config,
@@ -124,9 +171,10 @@ fn run_checks(
         probes: probes.as_ref(),
     };
     let findings = settings.apply(check::run_all(&checks, &input));
-    let (mode, not_checked) = match live {
-        Some(_) => ("live", "targets of service discovery other than static and file SD are not probed yet"),
-        None => ("offline", "offline run: no discovery over the network and no probes of targets; the findings cover the configuration and the targets resolvable offline"),
+    let (mode, not_checked) = match reach {
+        Reach::Offline => ("offline", "offline run: no discovery over the network and no probes of targets; the findings cover the configuration and the targets resolvable offline"),
+        Reach::Discovery => ("network", "targets were discovered but not probed"),
+        Reach::Live(_) => ("live", "alertmanagers are not probed yet, and RBAC is judged from the answers of probes, not from SelfSubjectAccessReview"),
     };
     let scope = scope(config_path, &loaded.config, &checks, settings);
     let mut report = Report::new(
@@ -179,17 +227,21 @@ fn check_command(args: CheckArgs) -> Result<u8, Error> {
     let outputs = outputs(&args.outputs)?;
     let settings = load_settings(args.checks_config.as_deref(), Some(&args.common.config))?;
     let map = PathMap::new(args.path_map.clone());
-    let live = (!args.offline).then(|| ProbeOptions {
-        concurrency: args.concurrency,
-        progress: true,
-        ..ProbeOptions::default()
-    });
+    let reach = if args.offline {
+        Reach::Offline
+    } else {
+        Reach::Live(ProbeOptions {
+            concurrency: args.concurrency,
+            progress: true,
+            ..ProbeOptions::default()
+        })
+    };
     let mut report = run_checks(
         &args.common.config,
         args.common.prometheus_version,
         &settings,
         &map,
-        live.as_ref(),
+        &reach,
     )?;
     report.retain_at_least(match args.min_severity {
         MinSeverity::Info => Severity::Info,
@@ -285,14 +337,15 @@ fn exit_code(report: &Report, fail_on: FailOn) -> u8 {
 fn targets_command(args: TargetsArgs) -> Result<u8, Error> {
     let version = args.common.prometheus_version;
     let loaded = config::load(&args.common.config, version)?;
-    let jobs = targets::resolve_offline(&loaded.config, version, args.explain);
-    let named = |job: &JobTargets| loaded.config.scrape_configs[job.job_index].job_name.clone();
-    let selected: Vec<&JobTargets> = match &args.job {
+    let scrape_configs = &loaded.config.scrape_configs;
+    let indices: Vec<usize> = match &args.job {
         Some(name) => {
-            let found: Vec<&JobTargets> =
-                jobs.iter().filter(|j| &named(j) == name).take(1).collect();
+            let found: Vec<usize> = (0..scrape_configs.len())
+                .filter(|&i| &scrape_configs[i].job_name == name)
+                .take(1)
+                .collect();
             if found.is_empty() {
-                let names: Vec<String> = jobs.iter().map(named).collect();
+                let names: Vec<&str> = scrape_configs.iter().map(|j| j.job_name.as_str()).collect();
                 return Err(Error::Usage(format!(
                     "job {name:?} not found; jobs in this config: {}",
                     names.join(", ")
@@ -300,8 +353,12 @@ fn targets_command(args: TargetsArgs) -> Result<u8, Error> {
             }
             found
         }
-        None => jobs.iter().collect(),
+        None => (0..scrape_configs.len()).collect(),
     };
+    let network = network(args.offline)?;
+    let connector = network.as_ref().map(|n| &n.connector as &dyn Connector);
+    let jobs = targets::resolve_jobs(&loaded.config, &indices, version, args.explain, connector);
+    let selected: Vec<&JobTargets> = jobs.iter().collect();
     let text = match args.format {
         crate::cli::TargetsFormat::Json => {
             targets::output::json(&loaded.config, &selected, args.job.is_some(), args.explain)

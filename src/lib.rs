@@ -24,4 +24,6 @@ pub mod cli;
 mod commands;
 pub mod exit;
 
-pub use commands::{check_live, check_offline, check_offline_mapped, run, Error};
+pub use commands::{
+    check_live, check_offline, check_offline_mapped, run, run_checks, Error, Reach,
+};

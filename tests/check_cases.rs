@@ -3,8 +3,10 @@
 //! the whole offline pipeline in a scratch directory, so files the case names really exist.
 //!
 //! A case with `scenario: NAME` starts `fixtures/scenarios/NAME.yaml` in kubesim (ephemeral ports
-//! on loopback), fills the config's `{{cluster.field}}` placeholders (`api_address`, `ca_file`,
-//! `token_file:NS/SA`, `kubelet:NODE`, …) and runs a live check, probes included.
+//! on loopback), fills the config's placeholders (`{{CLUSTER.api_server}}`, `{{CLUSTER.ca_file}}`,
+//! `{{CLUSTER.token_file:NS/SA}}`, …) and runs a live check: discovery from the clusters, then
+//! probes of every target. A case with `network: true` resolves discovery over the network without
+//! a scenario (and probes nothing).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,6 +23,7 @@ struct Case {
     scenario: Option<String>,
     /// Texts that must appear in the check's findings (message, evidence or remediation).
     contains: Vec<String>,
+    network: bool,
 }
 
 fn scalar<'a>(node: &'a Node, key: &str) -> Option<&'a Node> {
@@ -94,6 +97,7 @@ fn read_cases(path: &Path) -> Vec<Case> {
                         .collect(),
                     _ => Vec::new(),
                 },
+                network: text_of("network").is_some_and(|v| v == "true"),
             }
         })
         .collect()
@@ -124,32 +128,38 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, content).unwrap();
     }
-    let config = dir.path().join("prometheus.yml");
-    let report = match &case.scenario {
-        None => {
-            std::fs::write(&config, &case.config).unwrap();
-            prom_preflight::check_offline(&config, case.version, &Default::default())
-        }
-        Some(name) => {
-            let scenario = kubesim::Scenario::named(name).map_err(|e| format!("{name}: {e}"))?;
-            let options = kubesim::Options {
-                ephemeral_ports: true,
-                log_requests: false,
-            };
-            let sim = kubesim::Sim::start(scenario, options).map_err(|e| format!("{name}: {e}"))?;
-            let sim_dir = dir.path().join("sim");
-            kubesim::output::write_files(&sim, &sim_dir).map_err(|e| e.to_string())?;
-            let sim_dir = sim_dir.canonicalize().unwrap();
-            let text = kubesim::output::render_template(&case.config, &sim.clusters, &sim_dir)?;
-            std::fs::write(&config, text).unwrap();
-            let options = prom_preflight::probe::ProbeOptions::default();
-            let report =
-                prom_preflight::check_live(&config, case.version, &options, &Default::default());
-            sim.stop();
-            report
-        }
+    let mut text = case.config.clone();
+    // Kept alive until the case has run; dropping it stops every listener.
+    let mut sim = None;
+    if let Some(name) = &case.scenario {
+        let scenario = kubesim::Scenario::named(name).map_err(|e| format!("scenario: {e}"))?;
+        let options = kubesim::Options {
+            ephemeral_ports: true,
+            log_requests: false,
+        };
+        let running =
+            kubesim::Sim::start(scenario, options).map_err(|e| format!("kubesim: {e}"))?;
+        let files = dir.path().join("cluster");
+        kubesim::output::write_files(&running, &files).map_err(|e| format!("kubesim: {e}"))?;
+        text = kubesim::output::render_template(
+            &text,
+            &running.clusters,
+            &files.canonicalize().unwrap(),
+        )?;
+        sim = Some(running);
     }
-    .map_err(|e| format!("tool error: {e}"))?;
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, &text).unwrap();
+    let reach = match (&case.scenario, case.network) {
+        (Some(_), _) => prom_preflight::Reach::Live(prom_preflight::probe::ProbeOptions::default()),
+        (None, true) => prom_preflight::Reach::Discovery,
+        (None, false) => prom_preflight::Reach::Offline,
+    };
+    let map = Default::default();
+    let report =
+        prom_preflight::run_checks(&config, case.version, &Default::default(), &map, &reach)
+            .map_err(|e| format!("tool error: {e}"))?;
+    drop(sim);
     let lines: Vec<u64> = report
         .findings
         .iter()

@@ -1,16 +1,19 @@
 //! Stage 2: service discovery. Turns each SD entry of a job into target groups carrying the same
 //! labels Prometheus's discovery would produce, or says why it could not.
 //!
-//! Static and file discovery run offline. Mechanisms that need the network (Kubernetes, HTTP, the
-//! clouds) are reported as not resolved rather than silently skipped; a later, networked
-//! discoverer plugs in through the same [`SdOutcome`].
+//! Static and file discovery run offline. Kubernetes discovery needs the network: [`discover`]
+//! resolves it through a [`kubernetes::Connector`], [`discover_offline`] reports it as not
+//! resolved. Other mechanisms (HTTP, the clouds) are reported as not resolved rather than
+//! silently skipped.
 
 mod file_sd;
+pub mod kubernetes;
 mod static_sd;
 
-use crate::config::model::{SdConfig, SdKind};
+use crate::config::model::{KubernetesSd, SdConfig, SdKind};
 use crate::labels::Labels;
 use crate::source::Location;
+use crate::version::PrometheusVersion;
 
 /// A group of targets sharing labels, as Prometheus's `targetgroup.Group`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +32,9 @@ pub struct SdResult {
     pub location: Location,
     pub mechanism: &'static str,
     pub outcome: SdOutcome,
+    /// For Kubernetes SD resolved over the network: the API server, credentials and every list
+    /// call made, so that checks can explain an empty or failed discovery.
+    pub kubernetes: Option<Box<kubernetes::KubeFacts>>,
 }
 
 #[derive(Debug, Clone)]
@@ -59,11 +65,94 @@ pub enum SdProblemKind {
 
 /// Discovers every SD entry of a job without touching the network.
 pub fn discover_offline(configs: &[SdConfig]) -> Vec<SdResult> {
+    discover_with(configs, |_, _| (not_resolved("kubernetes"), None))
+}
+
+/// Discovers every SD entry of a job, resolving Kubernetes SD entries through `connector` with
+/// the semantics of Prometheus `version`. Kubernetes entries are resolved concurrently.
+pub fn discover(
+    configs: &[SdConfig],
+    version: PrometheusVersion,
+    connector: &dyn kubernetes::Connector,
+) -> Vec<SdResult> {
+    let kube: Vec<(usize, &SdConfig, &KubernetesSd)> = configs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, c)| match &c.kind {
+            SdKind::Kubernetes(sd) => Some((i, c, sd.as_ref())),
+            _ => None,
+        })
+        .collect();
+    let mut resolved: Vec<Option<(SdOutcome, Option<Box<kubernetes::KubeFacts>>)>> =
+        (0..configs.len()).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = kube
+            .iter()
+            .map(|(i, config, sd)| {
+                let handle =
+                    scope.spawn(move || kubernetes_entry(sd, &config.location, version, connector));
+                (*i, handle)
+            })
+            .collect();
+        for (i, handle) in handles {
+            let result = handle.join().unwrap_or_else(|_| {
+                (
+                    SdOutcome::NotResolved {
+                        mechanism: "kubernetes".into(),
+                        reason: "discovery failed unexpectedly".into(),
+                    },
+                    None,
+                )
+            });
+            resolved[i] = Some(result);
+        }
+    });
+    discover_with(configs, |index, _| {
+        resolved[index]
+            .take()
+            .unwrap_or_else(|| (not_resolved("kubernetes"), None))
+    })
+}
+
+fn kubernetes_entry(
+    sd: &KubernetesSd,
+    location: &Location,
+    version: PrometheusVersion,
+    connector: &dyn kubernetes::Connector,
+) -> (SdOutcome, Option<Box<kubernetes::KubeFacts>>) {
+    match connector.connect(sd, location) {
+        Err(reason) => (
+            SdOutcome::NotResolved {
+                mechanism: "kubernetes".into(),
+                reason,
+            },
+            None,
+        ),
+        Ok(connection) => {
+            let (groups, facts) = kubernetes::discover(sd, &connection, version);
+            (
+                SdOutcome::Resolved {
+                    groups,
+                    problems: Vec::new(),
+                },
+                Some(Box::new(facts)),
+            )
+        }
+    }
+}
+
+type KubeResult = (SdOutcome, Option<Box<kubernetes::KubeFacts>>);
+
+fn discover_with(
+    configs: &[SdConfig],
+    mut kubernetes_sd: impl FnMut(usize, &SdConfig) -> KubeResult,
+) -> Vec<SdResult> {
     let mut static_index = 0;
     configs
         .iter()
         .enumerate()
         .map(|(sd_index, config)| {
+            let mut facts = None;
             let (mechanism, outcome) = match &config.kind {
                 SdKind::Static(group) => {
                     let outcome = static_sd::discover(group, static_index);
@@ -71,7 +160,11 @@ pub fn discover_offline(configs: &[SdConfig]) -> Vec<SdResult> {
                     ("static", outcome)
                 }
                 SdKind::File(file) => ("file", file_sd::discover(file)),
-                SdKind::Kubernetes(_) => ("kubernetes", not_resolved("kubernetes")),
+                SdKind::Kubernetes(_) => {
+                    let (outcome, found) = kubernetes_sd(sd_index, config);
+                    facts = found;
+                    ("kubernetes", outcome)
+                }
                 SdKind::Other { mechanism } => ("other", not_resolved(mechanism)),
             };
             SdResult {
@@ -79,6 +172,7 @@ pub fn discover_offline(configs: &[SdConfig]) -> Vec<SdResult> {
                 location: config.location.clone(),
                 mechanism,
                 outcome,
+                kubernetes: facts,
             }
         })
         .collect()

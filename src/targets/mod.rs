@@ -11,7 +11,7 @@ mod url;
 pub mod job;
 pub mod output;
 
-pub use job::{resolve_offline, JobTargets, ResolvedTarget};
+pub use job::{resolve, resolve_jobs, resolve_offline, JobTargets, ResolvedTarget};
 
 use crate::config::model::ScrapeConfig;
 use crate::labels::Labels;

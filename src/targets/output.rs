@@ -121,9 +121,10 @@ fn trace(scrape: &crate::config::model::ScrapeConfig, steps: &[RuleStep]) -> Val
     Value::Array(steps)
 }
 
-/// One line per target: job, scrape URL (or address), and its state.
+/// One line per target: cluster, job, scrape URL (or address), and its state. Rows are grouped
+/// by cluster, then job; a target with no known cluster shows `-`.
 pub fn table(config: &Config, jobs: &[&JobTargets]) -> String {
-    let mut rows = vec![("JOB".to_string(), "TARGET".to_string(), "STATE".to_string())];
+    let mut rows = Vec::new();
     for job in jobs {
         let scrape = &config.scrape_configs[job.job_index];
         for resolved in &job.targets {
@@ -147,19 +148,26 @@ pub fn table(config: &Config, jobs: &[&JobTargets]) -> String {
                 }
                 TargetState::Failed { error } => (address, format!("failed: {error}")),
             };
-            rows.push((scrape.job_name.clone(), shown, state));
+            let cluster = resolved.cluster.clone().unwrap_or_else(|| "-".to_string());
+            rows.push([cluster, scrape.job_name.clone(), shown, state]);
         }
     }
-    let width = |pick: fn(&(String, String, String)) -> &String| {
+    // Stable: within a cluster and job, targets keep their discovery order.
+    rows.sort_by(|a, b| (&a[0], &a[1]).cmp(&(&b[0], &b[1])));
+    rows.insert(0, ["CLUSTER", "JOB", "TARGET", "STATE"].map(String::from));
+    let width = |column: usize| {
         rows.iter()
-            .map(|r| pick(r).chars().count())
+            .map(|r| r[column].chars().count())
             .max()
             .unwrap_or(0)
     };
-    let (job_width, target_width) = (width(|r| &r.0), width(|r| &r.1));
+    let (cluster_width, job_width, target_width) = (width(0), width(1), width(2));
     let mut out = String::new();
-    for (job, target, state) in &rows {
-        let _ = writeln!(out, "{job:<job_width$}  {target:<target_width$}  {state}");
+    for [cluster, job, target, state] in &rows {
+        let _ = writeln!(
+            out,
+            "{cluster:<cluster_width$}  {job:<job_width$}  {target:<target_width$}  {state}"
+        );
     }
     out
 }

@@ -14,6 +14,8 @@ mod relabel_empty_expansion;
 mod relabel_outcomes;
 mod relabel_unknown_source_label;
 mod required_label;
+mod sd_forbidden;
+mod sd_kubernetes;
 mod sd_problem;
 mod target_outcomes;
 
@@ -42,6 +44,7 @@ pub trait Template: Sync {
 pub static TEMPLATES: &[&dyn Template] = &[
     &loader_diagnostic::LoaderDiagnostic,
     &sd_problem::SdProblemTemplate,
+    &sd_kubernetes::SdKubernetes,
     &relabel_unknown_source_label::RelabelUnknownSourceLabel,
     &relabel_empty_expansion::RelabelEmptyExpansion,
     &relabel_outcomes::RelabelNeverMatches,
