@@ -17,6 +17,16 @@ pub struct Cli {
 pub enum Command {
     /// Check a configuration and report findings; the exit code gates CI.
     Check(CheckArgs),
+    /// Diagnose a configuration for a person: targets up and down per cluster and job, then
+    /// each problem once, grouped by cause, with its fix.
+    Doctor(DoctorArgs),
+    /// Start simulated clusters shaped like a real multi-cluster setup, run `doctor` on their
+    /// prometheus.yml, print the report, and stop them. Needs nothing but this binary.
+    Demo {
+        /// Also show per-target facts (phases, status).
+        #[arg(long)]
+        verbose: bool,
+    },
     /// Print the targets Prometheus would scrape, in promtool's `check service-discovery` shape.
     Targets(TargetsArgs),
     /// List every check with its id, default severity, summary and where it is declared.
@@ -102,6 +112,27 @@ pub struct CheckArgs {
     /// checks. Default: `prom-preflight.yml` next to the config, when present.
     #[arg(long, value_name = "FILE")]
     pub checks_config: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Do not use the network; only what the configuration itself shows.
+    #[arg(long)]
+    pub offline: bool,
+    /// Probe at most this many targets at once.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub concurrency: usize,
+    /// Also show per-target facts (phases, status).
+    #[arg(long)]
+    pub verbose: bool,
+    /// Check settings (see `check --checks-config`).
+    #[arg(long, value_name = "FILE")]
+    pub checks_config: Option<PathBuf>,
+    /// When to colour the report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
 }
 
 #[derive(Debug, clap::Args)]

@@ -9,8 +9,8 @@ use crate::check::input::CheckInput;
 use crate::check::registry;
 use crate::check::settings::{self, Settings};
 use crate::cli::{
-    CheckArgs, ChecksCommand, Cli, ColorChoice, Command, FailOn, MinSeverity, OutputSpec,
-    ReportFormat, TargetsArgs,
+    CheckArgs, ChecksCommand, Cli, ColorChoice, Command, DoctorArgs, FailOn, MinSeverity,
+    OutputSpec, ReportFormat, TargetsArgs,
 };
 use crate::config::path_map::PathMap;
 use crate::config::{self, LoadError};
@@ -32,6 +32,8 @@ pub enum Error {
     Spec(#[from] check::spec::SpecError),
     #[error("failed to write output")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    Demo(#[from] crate::demo::DemoError),
     #[error("failed to write {path}")]
     WriteFile {
         path: std::path::PathBuf,
@@ -64,6 +66,8 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             ..
         } => write_docs(&dir),
         Command::Explain { id } => explain(&id),
+        Command::Doctor(args) => doctor_command(args),
+        Command::Demo { verbose } => demo_command(verbose),
         Command::Completions { shell } => completions(shell),
         Command::Man => man_page(),
     }
@@ -306,6 +310,53 @@ fn outputs(asked: &[OutputSpec]) -> Result<Vec<OutputSpec>, Error> {
         }
     }
     Ok(asked.to_vec())
+}
+
+fn doctor_command(args: DoctorArgs) -> Result<u8, Error> {
+    let settings = load_settings(args.checks_config.as_deref(), Some(&args.common.config))?;
+    let reach = if args.offline {
+        Reach::Offline
+    } else {
+        Reach::Live(ProbeOptions {
+            concurrency: args.concurrency,
+            progress: true,
+            ..ProbeOptions::default()
+        })
+    };
+    let version = args.common.prometheus_version;
+    let report = run_checks(
+        &args.common.config,
+        version,
+        &settings,
+        &PathMap::default(),
+        &reach,
+    )?;
+    set_colour(args.color);
+    write_stdout(&report::doctor::render(&report, args.verbose))?;
+    Ok(exit_code(&report, FailOn::Error))
+}
+
+/// Runs `doctor` on simulated clusters; exits 0 when the demo ran, whatever it found.
+fn demo_command(verbose: bool) -> Result<u8, Error> {
+    let demo = crate::demo::Demo::start()?;
+    let header = format!(
+        "prom-preflight demo\n{}\nConfiguration: the seed's multi-cluster prometheus.yml, rendered for them.\n\n",
+        demo.describe()
+    );
+    let options = ProbeOptions {
+        progress: true,
+        ..ProbeOptions::default()
+    };
+    let report = check_live(
+        &demo.config,
+        PrometheusVersion::DEFAULT,
+        &options,
+        &Settings::default(),
+    )?;
+    set_colour(ColorChoice::Auto);
+    write_stdout(&(header + &report::doctor::render(&report, verbose)))?;
+    drop(demo);
+    Ok(exit::OK)
 }
 
 fn set_colour(choice: ColorChoice) {

@@ -22,6 +22,7 @@ pub mod transport;
 
 pub mod cli;
 mod commands;
+pub mod demo;
 pub mod exit;
 
 pub use commands::{

@@ -51,6 +51,9 @@ pub struct ProbeFacts {
     #[serde(skip)]
     pub job_index: usize,
     pub job: String,
+    /// The cluster the target belongs to (see `targets::job::ResolvedTarget::cluster`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
     /// Indices into the job's resolved targets that share this scrape (Prometheus scrapes
     /// duplicates once).
     #[serde(skip)]

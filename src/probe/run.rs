@@ -22,6 +22,7 @@ use crate::version::PrometheusVersion;
 struct Planned {
     job_index: usize,
     job: String,
+    cluster: Option<String>,
     target_indices: Vec<usize>,
     instance: String,
     scrape_url: String,
@@ -53,6 +54,7 @@ fn plan(
             }
             seen.insert((labels, scrape_url.as_str()), planned.len());
             planned.push(Planned {
+                cluster: resolved.cluster.clone(),
                 job_index: job.job_index,
                 job: scrape.job_name.clone(),
                 target_indices: vec![i],
@@ -103,6 +105,7 @@ fn unprobed(p: Planned, error: String) -> ProbeFacts {
     ProbeFacts {
         job_index: p.job_index,
         job: p.job,
+        cluster: p.cluster,
         target_indices: p.target_indices,
         instance: p.instance,
         scrape_url: p.scrape_url,
@@ -212,6 +215,7 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
     ProbeFacts {
         job_index: p.job_index,
         job: p.job,
+        cluster: p.cluster,
         target_indices: p.target_indices,
         instance: p.instance,
         scrape_url: p.scrape_url,

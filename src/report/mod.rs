@@ -8,6 +8,7 @@
 
 pub mod baseline;
 pub mod docs;
+pub mod doctor;
 pub mod github;
 pub mod human;
 pub mod identity;

@@ -3,6 +3,7 @@
 mod bad_input;
 mod baseline;
 mod custom_checks;
+mod demo;
 mod exit_codes;
 mod generated;
 mod outputs;
