@@ -24,6 +24,12 @@ pub enum Error {
     Output(#[from] std::io::Error),
     #[error("{0}")]
     Usage(String),
+    #[error("failed to read {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -37,6 +43,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Check(args) => check_command(args),
         Command::Targets(args) => targets_command(args),
+        Command::Payload(args) => crate::payload_command::run(args),
         Command::Checks => list_checks(),
         Command::Explain { id } => explain(&id),
     }
@@ -177,7 +184,7 @@ fn explain(id: &str) -> Result<u8, Error> {
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
-fn write_stdout(text: &str) -> Result<(), Error> {
+pub(crate) fn write_stdout(text: &str) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

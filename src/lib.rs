@@ -13,6 +13,7 @@ pub mod version;
 pub mod check;
 pub mod config;
 pub mod discover;
+pub mod exposition;
 pub mod relabel;
 pub mod report;
 pub mod targets;
@@ -21,5 +22,6 @@ pub mod templates;
 pub mod cli;
 mod commands;
 pub mod exit;
+mod payload_command;
 
 pub use commands::{check_offline, run, Error};
