@@ -75,9 +75,11 @@ impl Utf8Stream {
         self.invalid = false;
     }
 
+    /// `ascii` tells that the piece is known to be ASCII (its whole chunk is), which skips the
+    /// check unless a character is pending from an earlier piece.
     #[inline]
-    pub(crate) fn feed(&mut self, mut piece: &[u8]) {
-        if self.invalid || piece.is_empty() {
+    pub(crate) fn feed(&mut self, mut piece: &[u8], ascii: bool) {
+        if self.invalid || piece.is_empty() || (ascii && self.pending_len == 0) {
             return;
         }
         if self.pending_len == 0 && piece.is_ascii() {
@@ -137,6 +139,9 @@ pub(crate) const NUMBER_CAP: usize = 64;
 /// Checks a sample value as Prometheus's `parseFloat` does (Go `strconv.ParseFloat` without the
 /// `p`, `P` and `_` forms), returning Go's error text.
 pub(crate) fn check_float(text: &[u8], truncated: bool) -> Result<(), String> {
+    if !truncated && plain_decimal(text) {
+        return Ok(());
+    }
     let shown = String::from_utf8_lossy(text);
     let syntax = || {
         format!(
@@ -183,11 +188,59 @@ pub(crate) fn check_float(text: &[u8], truncated: bool) -> Result<(), String> {
     }
 }
 
+/// The common case, checked without allocating: `[+-]?digits[.digits][e[+-]digits]` with at
+/// least one mantissa digit, short enough that Go cannot overflow it.
+#[inline]
+fn plain_decimal(text: &[u8]) -> bool {
+    if text.is_empty() || text.len() > 30 {
+        return false;
+    }
+    let mut i = usize::from(matches!(text[0], b'+' | b'-'));
+    let mut digits = 0;
+    while i < text.len() && text[i].is_ascii_digit() {
+        i += 1;
+        digits += 1;
+    }
+    if i < text.len() && text[i] == b'.' {
+        i += 1;
+        while i < text.len() && text[i].is_ascii_digit() {
+            i += 1;
+            digits += 1;
+        }
+    }
+    if digits == 0 {
+        return false;
+    }
+    if i < text.len() && matches!(text[i], b'e' | b'E') {
+        i += 1;
+        if i < text.len() && matches!(text[i], b'+' | b'-') {
+            i += 1;
+        }
+        let start = i;
+        while i < text.len() && text[i].is_ascii_digit() {
+            i += 1;
+        }
+        // Large exponents may overflow: leave them to the full check.
+        if i == start || i - start > 2 {
+            return false;
+        }
+    }
+    i == text.len()
+}
+
 /// Checks a timestamp: an int64 of milliseconds in the Prometheus text format, a float of
 /// seconds in OpenMetrics; `either` accepts both (a file of unknown format).
 pub(crate) fn check_timestamp(text: &[u8], truncated: bool, float: bool) -> Result<(), String> {
     if float {
         return check_float(text, truncated);
+    }
+    let digits = text.strip_prefix(b"-").unwrap_or(text);
+    if !truncated
+        && !digits.is_empty()
+        && digits.len() <= 18
+        && digits.iter().all(u8::is_ascii_digit)
+    {
+        return Ok(());
     }
     let s = String::from_utf8_lossy(text);
     if !truncated && s.parse::<i64>().is_ok() {
@@ -239,15 +292,19 @@ mod tests {
         let text = "aé€😀b".as_bytes();
         for split in 0..text.len() {
             let mut check = Utf8Stream::default();
-            check.feed(&text[..split]);
-            check.feed(&text[split..]);
+            check.feed(&text[..split], false);
+            check.feed(&text[split..], false);
             assert!(check.valid(), "split at {split}");
         }
         let mut check = Utf8Stream::default();
-        check.feed(b"a\xff");
+        check.feed(b"a\xff", false);
         assert!(!check.valid());
         let mut check = Utf8Stream::default();
-        check.feed(b"\xc3");
+        check.feed(b"\xc3", false);
+        assert!(!check.valid());
+        let mut check = Utf8Stream::default();
+        check.feed(b"\xc3", false);
+        check.feed(b"a", true);
         assert!(!check.valid());
     }
 

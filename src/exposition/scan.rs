@@ -122,6 +122,9 @@ pub(crate) struct Scanner {
     hash_from: usize,
     hasher: Xxh3,
     hasher_fed: bool,
+    /// The chunk being scanned is all ASCII (checked once per chunk).
+    ascii: bool,
+    ascii_checked_for: (usize, usize),
 }
 
 impl Scanner {
@@ -161,6 +164,8 @@ impl Scanner {
             hash_from: 0,
             hasher: Xxh3::new(),
             hasher_fed: false,
+            ascii: false,
+            ascii_checked_for: (0, 0),
         }
     }
 
@@ -287,7 +292,7 @@ impl Scanner {
     #[inline]
     fn value_piece(&mut self, piece: &[u8]) {
         self.value_raw += piece.len() as u64;
-        self.utf8.feed(piece);
+        self.utf8.feed(piece, self.ascii);
         if self.settings.collect_labels && self.value_prefix.len() < VALUE_PREFIX {
             let room = VALUE_PREFIX - self.value_prefix.len();
             self.value_prefix
@@ -479,6 +484,11 @@ impl Scanner {
     pub(crate) fn scan(&mut self, buf: &[u8], pos: &mut usize) -> bool {
         let len = buf.len();
         let mut i = *pos;
+        let identity = (buf.as_ptr() as usize, len);
+        if self.ascii_checked_for != identity || i == 0 {
+            self.ascii = buf.is_ascii();
+            self.ascii_checked_for = identity;
+        }
         while i < len {
             let b = buf[i];
             match self.state {
@@ -558,7 +568,21 @@ impl Scanner {
                     }
                     _ if label_start(b) => {
                         self.start_label();
-                        self.state = State::LabelName;
+                        let start = i;
+                        while i < len && label_char(buf[i]) {
+                            i += 1;
+                        }
+                        self.push_label(&buf[start..i]);
+                        if i + 1 < len && buf[i] == b'=' && buf[i + 1] == b'"' {
+                            // The common `name="` form, without a pass through each state.
+                            self.start_value(i + 2);
+                            self.state = State::LabelValue;
+                            i += 2;
+                        } else if i < len {
+                            self.state = State::AfterLabelName { quoted: false };
+                        } else {
+                            self.state = State::LabelName;
+                        }
                     }
                     _ => {
                         let got = Self::got(buf, i);
@@ -675,10 +699,20 @@ impl Scanner {
                             match buf[j] {
                                 b'"' => {
                                     self.end_label(buf, j);
-                                    if self.state != State::SkipLine {
-                                        self.state = State::AfterLabelValue;
-                                    }
                                     i = j + 1;
+                                    if self.state != State::SkipLine {
+                                        self.state = match buf.get(i) {
+                                            Some(b',') => {
+                                                i += 1;
+                                                State::LabelsBegin
+                                            }
+                                            Some(b'}') => {
+                                                i += 1;
+                                                State::AfterLabels
+                                            }
+                                            _ => State::AfterLabelValue,
+                                        };
+                                    }
                                 }
                                 b'\\' => {
                                     self.value_raw += 1;
@@ -875,7 +909,7 @@ impl Scanner {
                             .type_text
                             .extend_from_slice(&text[..text.len().min(room)]);
                     } else if self.line.kind == LineKind::Help {
-                        self.utf8.feed(text);
+                        self.utf8.feed(text, self.ascii);
                     }
                     if found.is_some() {
                         *pos = self.end_line(buf, end);
