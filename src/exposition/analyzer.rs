@@ -46,6 +46,8 @@ pub struct Analyzer {
     analyzing: bool,
     stopped: Option<(String, u64)>,
     checked: Vec<CheckedLabel>,
+    /// The verdict can no longer change and reading should stop.
+    settled: bool,
 }
 
 impl Analyzer {
@@ -92,8 +94,10 @@ impl Analyzer {
             breaking: None,
             sample_failure: None,
             analyzing: format != Format::Protobuf,
-            stopped: None,
+            stopped: (format == Format::Protobuf)
+                .then(|| ("protobuf payloads are not analyzed".to_string(), 0)),
             checked: Vec::new(),
+            settled: false,
             options,
         }
     }
@@ -104,8 +108,9 @@ impl Analyzer {
     }
 
     /// Analyzes the next chunk of the payload.
+    /// Once it has returned [`Flow::Stop`], later chunks are ignored (not even counted).
     pub fn feed(&mut self, chunk: &[u8]) -> Flow {
-        if self.body_failure.is_some() {
+        if self.body_failure.is_some() || self.settled {
             return Flow::Stop;
         }
         let mut chunk = chunk;
@@ -126,6 +131,7 @@ impl Analyzer {
             return Flow::Stop;
         }
         if !self.analyzing && limit == 0 {
+            self.settled = true;
             return Flow::Stop;
         }
         Flow::Continue

@@ -197,7 +197,10 @@ pub(crate) enum Seen {
 impl SeriesSet {
     pub(crate) fn new(cap: usize) -> SeriesSet {
         SeriesSet {
-            seen: Default::default(),
+            seen: std::collections::HashSet::with_capacity_and_hasher(
+                cap.min(1 << 16),
+                Default::default(),
+            ),
             cap,
             overflowed: false,
         }

@@ -525,7 +525,12 @@ impl Scanner {
                     }
                     self.push_name(&buf[start..i]);
                     if i < len {
-                        self.state = State::AfterName { blank: false };
+                        if buf[i] == b'{' {
+                            self.state = State::LabelsBegin;
+                            i += 1;
+                        } else {
+                            self.state = State::AfterName { blank: false };
+                        }
                     }
                 }
                 State::AfterName { blank: seen } => match b {
@@ -626,7 +631,10 @@ impl Scanner {
                                     };
                                     i = j + 1;
                                 }
-                                _ => i = j,
+                                _ => {
+                                    *pos = self.end_line(buf, j);
+                                    return true;
+                                }
                             }
                         }
                     }
@@ -686,44 +694,70 @@ impl Scanner {
                         self.fail(format!("expected label value, got {got}"));
                     }
                 },
-                State::LabelValue => {
+                State::LabelValue => loop {
+                    // One pass over a run of `name="value",` labels: the common shape costs no
+                    // trip through the state dispatch.
                     let start = i;
-                    match memchr3(b'"', b'\\', b'\n', &buf[i..]) {
-                        None => {
-                            self.value_piece(&buf[start..]);
-                            i = len;
-                        }
-                        Some(at) => {
-                            let j = i + at;
-                            self.value_piece(&buf[start..j]);
-                            match buf[j] {
-                                b'"' => {
-                                    self.end_label(buf, j);
-                                    i = j + 1;
-                                    if self.state != State::SkipLine {
-                                        self.state = match buf.get(i) {
-                                            Some(b',') => {
-                                                i += 1;
-                                                State::LabelsBegin
-                                            }
-                                            Some(b'}') => {
-                                                i += 1;
-                                                State::AfterLabels
-                                            }
-                                            _ => State::AfterLabelValue,
-                                        };
-                                    }
-                                }
-                                b'\\' => {
-                                    self.value_raw += 1;
-                                    self.state = State::LabelValueEscape;
-                                    i = j + 1;
-                                }
-                                _ => i = j,
+                    let Some(at) = memchr3(b'"', b'\\', b'\n', &buf[i..]) else {
+                        self.value_piece(&buf[start..]);
+                        i = len;
+                        break;
+                    };
+                    let j = i + at;
+                    self.value_piece(&buf[start..j]);
+                    match buf[j] {
+                        b'"' => {
+                            self.end_label(buf, j);
+                            i = j + 1;
+                            if self.state == State::SkipLine {
+                                break;
                             }
+                            match buf.get(i) {
+                                Some(b',') => i += 1,
+                                Some(b'}') => {
+                                    self.state = State::AfterLabels;
+                                    i += 1;
+                                    break;
+                                }
+                                _ => {
+                                    self.state = State::AfterLabelValue;
+                                    break;
+                                }
+                            }
+                            if i >= len || !label_start(buf[i]) {
+                                self.state = State::LabelsBegin;
+                                break;
+                            }
+                            self.start_label();
+                            let name = i;
+                            while i < len && label_char(buf[i]) {
+                                i += 1;
+                            }
+                            self.push_label(&buf[name..i]);
+                            if i + 1 < len && buf[i] == b'=' && buf[i + 1] == b'"' {
+                                self.start_value(i + 2);
+                                i += 2;
+                                continue;
+                            }
+                            self.state = if i < len {
+                                State::AfterLabelName { quoted: false }
+                            } else {
+                                State::LabelName
+                            };
+                            break;
+                        }
+                        b'\\' => {
+                            self.value_raw += 1;
+                            self.state = State::LabelValueEscape;
+                            i = j + 1;
+                            break;
+                        }
+                        _ => {
+                            *pos = self.end_line(buf, j);
+                            return true;
                         }
                     }
-                }
+                },
                 State::LabelValueEscape => {
                     if b == b'\n' {
                         *pos = self.end_line(buf, i);

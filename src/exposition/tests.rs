@@ -263,6 +263,24 @@ fn parse_errors_carry_line_numbers() {
 }
 
 #[test]
+fn unterminated_quotes_end_at_the_line() {
+    for body in [
+        &b"a{b=\"c\nok 1\n"[..],
+        b"{\"a\nok 1\n",
+        b"a{b=\"c\\\nok 1\n",
+    ] {
+        let s = analyze(
+            body,
+            Options {
+                keep_going: true,
+                ..options()
+            },
+        );
+        assert_eq!((s.parse_errors, s.samples, s.lines), (1, 1, 2), "{body:?}");
+    }
+}
+
+#[test]
 fn values_and_timestamps_are_checked() {
     let s = analyze(b"a true\n", options());
     assert_eq!(
