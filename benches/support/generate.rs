@@ -53,48 +53,53 @@ const FAMILIES: [(&str, &str, &str); 12] = [
     ("container_last_seen", "gauge", ""),
 ];
 
-/// Writes a cadvisor-like exposition (Prometheus text format) of at least `bytes` bytes: the
-/// families kubelets serve on `/metrics/cadvisor`, with their long `id`, `image` and `name`
-/// labels, one series per container per family, timestamps included.
+/// Writes a cadvisor-like exposition (Prometheus text format) of about `bytes` bytes: the
+/// families kubelets serve on `/metrics/cadvisor`, each once (valid for promtool's parser too),
+/// with their long `id`, `image` and `name` labels, the same containers in every family,
+/// timestamps included.
 pub fn cadvisor<W: Write>(out: &mut W, bytes: u64) -> io::Result<u64> {
-    let mut rng = Rng::new(42);
+    let share = bytes / FAMILIES.len() as u64 + 1;
     let mut written = 0u64;
-    let mut round = 0u64;
-    while written < bytes {
-        for (family, kind, extra) in FAMILIES {
-            let header = format!(
-                "# HELP {family} Cumulative {family} as reported by cAdvisor.\n# TYPE {family} {kind}\n"
+    for (family, kind, extra) in FAMILIES {
+        let header = format!(
+            "# HELP {family} Cumulative {family} as reported by cAdvisor.\n# TYPE {family} {kind}\n"
+        );
+        out.write_all(header.as_bytes())?;
+        let mut family_bytes = header.len() as u64;
+        let mut values = Rng::new(family.len() as u64);
+        let mut batch = String::with_capacity(1 << 20);
+        let mut container = 0u64;
+        while family_bytes < share {
+            let mut rng = Rng::new(container.wrapping_mul(2_654_435_761).wrapping_add(7));
+            let pod_uid = rng.hex(32);
+            let container_id = rng.hex(64);
+            let namespace =
+                ["default", "kube-system", "monitoring", "payments"][(container % 4) as usize];
+            let app = ["nginx", "redis", "api", "worker", "coredns"][(container % 5) as usize];
+            let pod = format!("{app}-{}-{}", rng.hex(10), rng.hex(5));
+            let extra_label = match extra {
+                "" => String::new(),
+                "cpu" => "cpu=\"total\",".to_string(),
+                "device" => "device=\"/dev/nvme0n1\",".to_string(),
+                _ => "interface=\"eth0\",".to_string(),
+            };
+            let value = values.next() % 10_000_000;
+            let line = format!(
+                "{family}{{container=\"{app}\",{extra_label}id=\"/kubepods/burstable/pod{pod_uid}/{container_id}\",image=\"registry.example.com/{app}:1.{}\",name=\"k8s_{app}_{pod}_{namespace}_{pod_uid}_0\",namespace=\"{namespace}\",pod=\"{pod}\"}} {value}.{} 1700000000{:03}\n",
+                container % 7,
+                value % 1000,
+                container % 1000
             );
-            out.write_all(header.as_bytes())?;
-            written += header.len() as u64;
-            let mut batch = String::with_capacity(1 << 20);
-            for container in 0..2000u64 {
-                let pod_uid = rng.hex(32);
-                let container_id = rng.hex(64);
-                let namespace =
-                    ["default", "kube-system", "monitoring", "payments"][(container % 4) as usize];
-                let app = ["nginx", "redis", "api", "worker", "coredns"][(container % 5) as usize];
-                let pod = format!("{app}-{}-{}", rng.hex(10), rng.hex(5));
-                let extra_label = match extra {
-                    "" => String::new(),
-                    "cpu" => "cpu=\"total\",".to_string(),
-                    "device" => "device=\"/dev/nvme0n1\",".to_string(),
-                    _ => "interface=\"eth0\",".to_string(),
-                };
-                let value = rng.next() % 10_000_000;
-                batch.push_str(&format!(
-                    "{family}{{container=\"{app}\",{extra_label}id=\"/kubepods/burstable/pod{pod_uid}/{container_id}\",image=\"registry.example.com/{app}:1.{round}.{container}\",name=\"k8s_{app}_{pod}_{namespace}_{pod_uid}_0\",namespace=\"{namespace}\",pod=\"{pod}\"}} {value}.{} 1700000000{:03}\n",
-                    value % 1000,
-                    container % 1000
-                ));
+            family_bytes += line.len() as u64;
+            batch.push_str(&line);
+            if batch.len() >= 1 << 20 {
+                out.write_all(batch.as_bytes())?;
+                batch.clear();
             }
-            out.write_all(batch.as_bytes())?;
-            written += batch.len() as u64;
-            if written >= bytes {
-                break;
-            }
+            container += 1;
         }
-        round += 1;
+        out.write_all(batch.as_bytes())?;
+        written += family_bytes;
     }
     Ok(written)
 }

@@ -548,6 +548,10 @@ impl Scanner {
                     }
                     _ if seen => {
                         self.end_series(buf, i);
+                        if let Some(next) = self.simple_tail(buf, i) {
+                            *pos = next;
+                            return true;
+                        }
                         self.start_token();
                         self.state = State::Value;
                     }
@@ -809,6 +813,10 @@ impl Scanner {
                             continue;
                         }
                         self.end_series(buf, i);
+                        if let Some(next) = self.simple_tail(buf, i) {
+                            *pos = next;
+                            return true;
+                        }
                         self.start_token();
                         self.state = State::Value;
                     }
@@ -962,6 +970,49 @@ impl Scanner {
         }
         *pos = len;
         false
+    }
+
+    /// The common end of a sample line, `value[ timestamp]\n`, read in place when it lies
+    /// wholly in this chunk; returns the position after the newline, or `None` (nothing
+    /// consumed) to let the states handle anything else.
+    #[inline]
+    fn simple_tail(&mut self, buf: &[u8], i: usize) -> Option<usize> {
+        let token_end = |from: usize| {
+            buf[from..]
+                .iter()
+                .position(|b| matches!(b, b' ' | b'\t' | b'\n'))
+                .map(|at| from + at)
+        };
+        let value_end = token_end(i)?;
+        if value_end - i > NUMBER_CAP {
+            return None;
+        }
+        let mut k = value_end;
+        let mut timestamp = None;
+        if buf[k] == b' ' {
+            k += 1;
+            if buf.get(k).is_some_and(|b| b.is_ascii_digit() || *b == b'-') {
+                let end = token_end(k)?;
+                if end - k > NUMBER_CAP {
+                    return None;
+                }
+                timestamp = Some(k..end);
+                k = end;
+            }
+        }
+        if buf.get(k) != Some(&b'\n') {
+            return None;
+        }
+        if let Err(message) = check_float(&buf[i..value_end], false) {
+            self.fail(message);
+        } else if let Some(range) = timestamp {
+            let float = self.settings.format == Format::OpenMetrics
+                || (self.settings.format == Format::Auto && buf[range.clone()].contains(&b'.'));
+            if let Err(message) = check_timestamp(&buf[range], false, float) {
+                self.fail(message);
+            }
+        }
+        Some(k + 1)
     }
 
     fn start_token(&mut self) {
