@@ -44,6 +44,12 @@ pub enum Error {
     Baseline(#[from] BaselineError),
     #[error("{0}")]
     Usage(String),
+    #[error("failed to read {path}")]
+    Read {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 impl Error {
@@ -65,6 +71,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             command: Some(ChecksCommand::Docs { dir }),
             ..
         } => write_docs(&dir),
+        Command::Payload(args) => crate::payload_command::run(args),
         Command::Explain { id } => explain(&id),
         Command::Doctor(args) => doctor_command(args),
         Command::Demo { verbose } => demo_command(verbose),
@@ -510,7 +517,7 @@ fn man_page() -> Result<u8, Error> {
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
-fn write_stdout(text: &str) -> Result<(), Error> {
+pub(crate) fn write_stdout(text: &str) -> Result<(), Error> {
     let mut stdout = std::io::stdout().lock();
     match stdout
         .write_all(text.as_bytes())

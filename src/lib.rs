@@ -13,6 +13,7 @@ pub mod version;
 pub mod check;
 pub mod config;
 pub mod discover;
+pub mod exposition;
 pub mod probe;
 pub mod relabel;
 pub mod report;
@@ -24,6 +25,7 @@ pub mod cli;
 mod commands;
 pub mod demo;
 pub mod exit;
+mod payload_command;
 
 pub use commands::{
     check_live, check_offline, check_offline_mapped, run, run_checks, Error, Reach,

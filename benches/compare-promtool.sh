@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Side-by-side figures against promtool, whole-process, same input, same machine:
+#   1. payload analysis: `prom-preflight payload FILE` vs `promtool check metrics < FILE` on a
+#      generated cadvisor-like exposition (100 MiB by default);
+#   2. resolving a 10,000-target file_sd job: `prom-preflight targets CFG --job J` vs
+#      `promtool check service-discovery CFG J --timeout 1s`, compared in CPU seconds because
+#      promtool always waits out its timeout.
+# Inputs are generated in a temporary directory, removed on exit. Needs hyperfine and promtool.
+# Usage: benches/compare-promtool.sh [PAYLOAD_MIB] [TARGETS] [RUNS]
+set -euo pipefail
+
+mib=${1:-100}
+targets=${2:-10000}
+runs=${3:-5}
+root=$(cd "$(dirname "$0")/.." && pwd)
+promtool=${PROMTOOL:-promtool}
+for tool in hyperfine "$promtool" /usr/bin/time; do
+  command -v "$tool" >/dev/null || { echo "compare-promtool: $tool is not installed" >&2; exit 2; }
+done
+
+(cd "$root" && cargo build --quiet --release --bin prom-preflight --example generate)
+ours="$root/target/release/prom-preflight"
+generate="$root/target/release/examples/generate"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "promtool: $("$promtool" --version 2>&1 | head -1)"
+echo
+
+# --- 1. payload analysis ---------------------------------------------------------------------
+"$generate" cadvisor $((mib * 1024 * 1024)) > "$work/cadvisor.prom"
+bytes=$(stat -c %s "$work/cadvisor.prom")
+echo "== payload: $(awk -v b="$bytes" 'BEGIN{printf "%.1f MiB", b/1048576}'), $(wc -l < "$work/cadvisor.prom") lines"
+hyperfine --style basic --warmup 1 --runs "$runs" -i --export-csv "$work/payload.csv" \
+  -n prom-preflight "$ours payload $work/cadvisor.prom" \
+  -n promtool "$promtool check metrics < $work/cadvisor.prom" >/dev/null
+# CSV columns: command,mean,stddev,median,user,system,min,max
+read -r ours_s ours_user ours_sys < <(awk -F, '$1=="prom-preflight"{print $2, $5, $6}' "$work/payload.csv")
+read -r tool_s tool_user tool_sys < <(awk -F, '$1=="promtool"{print $2, $5, $6}' "$work/payload.csv")
+# promtool check metrics exits 3 when it has lint findings; only the resource figures matter.
+rss() { { /usr/bin/time -f %M "$@" 2>&1 >/dev/null || true; } | tail -1; }
+ours_rss=$(rss "$ours" payload "$work/cadvisor.prom")
+tool_rss=$(rss sh -c "$promtool check metrics < $work/cadvisor.prom")
+awk -v b="$bytes" -v o="$ours_s" -v ou="$ours_user" -v os="$ours_sys" -v t="$tool_s" \
+    -v tu="$tool_user" -v ts="$tool_sys" -v orss="$ours_rss" -v trss="$tool_rss" 'BEGIN {
+  printf "%-16s %9s %10s %10s %12s %10s\n", "", "wall s", "cpu s", "MB/s wall", "MB/s cpu", "peak RSS"
+  printf "%-16s %9.3f %10.3f %10.0f %12.0f %8.1f MB\n", "prom-preflight", o, ou+os, b/1e6/o, b/1e6/(ou+os), orss/1024
+  printf "%-16s %9.3f %10.3f %10.0f %12.0f %8.1f MB\n", "promtool", t, tu+ts, b/1e6/t, b/1e6/(tu+ts), trss/1024
+  printf "ratio (promtool / prom-preflight): wall %.1fx, cpu %.1fx, peak RSS %.1fx\n", t/o, (tu+ts)/(ou+os), trss/orss
+}'
+echo
+
+# --- 2. resolving a file_sd job -----------------------------------------------------------------
+"$generate" file-sd "$targets" "$work"
+echo "== file_sd job: $targets targets, 5 relabel rules"
+cpu() { # median over $runs of user+sys CPU seconds, wall seconds and peak RSS
+  for _ in $(seq "$runs"); do
+    { /usr/bin/time -f "%U %S %e %M" "$@" 2>&1 >/dev/null || true; } | tail -1
+  done | awk '{print $1+$2, $3, $4}' | sort -n | awk '{a[NR]=$0} END{print a[int((NR+1)/2)]}'
+}
+read -r ours_cpu ours_wall ours_rss < <(cpu "$ours" targets "$work/prometheus.yml" --job file-sd-nodes)
+read -r tool_cpu tool_wall tool_rss < <(cpu "$promtool" check service-discovery "$work/prometheus.yml" file-sd-nodes --timeout 1s)
+ours_n=$("$ours" targets "$work/prometheus.yml" --job file-sd-nodes | grep -c '"discoveredLabels"')
+tool_n=$("$promtool" check service-discovery "$work/prometheus.yml" file-sd-nodes --timeout 1s 2>/dev/null | grep -c '"discoveredLabels"' || true)
+awk -v oc="$ours_cpu" -v ow="$ours_wall" -v orss="$ours_rss" -v tc="$tool_cpu" -v tw="$tool_wall" \
+    -v trss="$tool_rss" -v on="$ours_n" -v tn="$tool_n" 'BEGIN {
+  printf "%-16s %9s %9s %10s %9s\n", "", "cpu s", "wall s", "peak RSS", "entries"
+  printf "%-16s %9.3f %9.3f %7.1f MB %9d\n", "prom-preflight", oc, ow, orss/1024, on
+  printf "%-16s %9.3f %9.3f %7.1f MB %9d\n", "promtool", tc, tw, trss/1024, tn
+  printf "ratio (promtool / prom-preflight): cpu %.1fx (promtool wall includes its 1s timeout)\n", (oc > 0 ? tc/oc : 0)
+}'
