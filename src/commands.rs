@@ -129,6 +129,21 @@ pub enum Reach {
     Live(ProbeOptions),
 }
 
+impl Reach {
+    /// What `--offline` and `--concurrency` ask for: nothing from the network, or a live run
+    /// with a progress line.
+    fn from_flags(offline: bool, concurrency: usize) -> Reach {
+        if offline {
+            return Reach::Offline;
+        }
+        Reach::Live(ProbeOptions {
+            concurrency,
+            progress: true,
+            ..ProbeOptions::default()
+        })
+    }
+}
+
 /// The tokio runtime and the Kubernetes connector of a networked run.
 struct Network {
     // Declared first so the connector's handle is dropped before the runtime.
@@ -238,15 +253,7 @@ fn check_command(args: CheckArgs) -> Result<u8, Error> {
     let outputs = outputs(&args.outputs)?;
     let settings = load_settings(args.checks_config.as_deref(), Some(&args.common.config))?;
     let map = PathMap::new(args.path_map.clone());
-    let reach = if args.offline {
-        Reach::Offline
-    } else {
-        Reach::Live(ProbeOptions {
-            concurrency: args.concurrency,
-            progress: true,
-            ..ProbeOptions::default()
-        })
-    };
+    let reach = Reach::from_flags(args.offline, args.concurrency);
     let mut report = run_checks(
         &args.common.config,
         args.common.prometheus_version,
@@ -321,15 +328,7 @@ fn outputs(asked: &[OutputSpec]) -> Result<Vec<OutputSpec>, Error> {
 
 fn doctor_command(args: DoctorArgs) -> Result<u8, Error> {
     let settings = load_settings(args.checks_config.as_deref(), Some(&args.common.config))?;
-    let reach = if args.offline {
-        Reach::Offline
-    } else {
-        Reach::Live(ProbeOptions {
-            concurrency: args.concurrency,
-            progress: true,
-            ..ProbeOptions::default()
-        })
-    };
+    let reach = Reach::from_flags(args.offline, args.concurrency);
     let version = args.common.prometheus_version;
     let report = run_checks(
         &args.common.config,
