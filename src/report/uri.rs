@@ -63,9 +63,9 @@ mod tests {
 
     #[test]
     fn paths_under_the_working_directory_become_relative() {
-        let cwd = Path::new("/work/repo");
+        let cwd = Path::new("/srv/repo");
         assert_eq!(
-            relative_to(Path::new("/work/repo/deploy/prometheus.yml"), Some(cwd)),
+            relative_to(Path::new("/srv/repo/deploy/prometheus.yml"), Some(cwd)),
             PathBuf::from("deploy/prometheus.yml")
         );
         assert_eq!(
