@@ -2,5 +2,6 @@
 
 mod bad_input;
 mod exit_codes;
+mod payload;
 mod support;
 mod targets;
