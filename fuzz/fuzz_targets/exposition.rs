@@ -10,7 +10,13 @@ use prom_preflight::version::PrometheusVersion;
 
 fn options(control: &[u8]) -> Options {
     let byte = |i: usize| control.get(i).copied().unwrap_or(0);
-    let small = |b: u8| if b & 0x80 != 0 { u64::from(b & 0x3f) } else { 0 };
+    let small = |b: u8| {
+        if b & 0x80 != 0 {
+            u64::from(b & 0x3f)
+        } else {
+            0
+        }
+    };
     let content_type = match byte(5) % 6 {
         0 => None,
         1 => Some(String::new()),
@@ -45,7 +51,9 @@ fn options(control: &[u8]) -> Options {
 /// reader got past the stopping line depends on its chunks.
 fn json(summary: &Summary) -> String {
     let mut summary = summary.clone();
-    if !summary.analysis.complete && summary.verdict.failure.as_ref().map(|f| f.kind()) != Some("body_size_limit") {
+    if !summary.analysis.complete
+        && summary.verdict.failure.as_ref().map(|f| f.kind()) != Some("body_size_limit")
+    {
         summary.bytes = 0;
     }
     serde_json::to_string(&summary).unwrap_or_default()

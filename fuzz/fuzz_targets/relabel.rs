@@ -12,8 +12,18 @@ use prom_preflight::targets::populate;
 use prom_preflight::version::PrometheusVersion;
 
 const ACTIONS: [&str; 12] = [
-    "replace", "keep", "drop", "hashmod", "labelmap", "labeldrop", "labelkeep", "lowercase",
-    "uppercase", "keepequal", "dropequal", "Replace",
+    "replace",
+    "keep",
+    "drop",
+    "hashmod",
+    "labelmap",
+    "labeldrop",
+    "labelkeep",
+    "lowercase",
+    "uppercase",
+    "keepequal",
+    "dropequal",
+    "Replace",
 ];
 
 #[derive(Debug, Arbitrary)]
@@ -46,7 +56,12 @@ fn render(rules: &[Rule]) -> String {
         let action = ACTIONS[usize::from(rule.action) % ACTIONS.len()];
         yaml.push_str(&format!("  - action: {action}\n"));
         if !rule.source_labels.is_empty() {
-            let labels: Vec<String> = rule.source_labels.iter().take(4).map(|l| quote(l)).collect();
+            let labels: Vec<String> = rule
+                .source_labels
+                .iter()
+                .take(4)
+                .map(|l| quote(l))
+                .collect();
             yaml.push_str(&format!("    source_labels: [{}]\n", labels.join(", ")));
         }
         for (key, value) in [
@@ -79,6 +94,8 @@ fuzz_target!(|input: Input| {
     };
     let group: BTreeMap<String, String> = input.group.into_iter().take(16).collect();
     let mut target: BTreeMap<String, String> = input.target.into_iter().take(16).collect();
-    target.entry("__address__".to_string()).or_insert_with(|| "h:1".to_string());
+    target
+        .entry("__address__".to_string())
+        .or_insert_with(|| "h:1".to_string());
     let _ = populate(job, &group, &target, version, true);
 });

@@ -4,7 +4,6 @@
 //! bound). Pure.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::Serialize;
 
@@ -163,27 +162,11 @@ impl FamilyTable {
     }
 }
 
-/// The series hashes are already uniformly distributed; hashing them again is wasted work.
-#[derive(Default)]
-pub(crate) struct PassThrough(u64);
-
-impl Hasher for PassThrough {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, value: u64) {
-        self.0 = value;
-    }
-}
-
-/// Series identities seen so far, up to a cap.
+/// Series identities seen so far, up to a cap: an open-addressing table of 64-bit hashes with
+/// linear probing, at most half full, so an insert costs about one cache line.
 pub(crate) struct SeriesSet {
-    seen: std::collections::HashSet<u64, BuildHasherDefault<PassThrough>>,
+    slots: Vec<u64>,
+    len: usize,
     cap: usize,
     pub overflowed: bool,
 }
@@ -194,31 +177,61 @@ pub(crate) enum Seen {
     Untracked,
 }
 
+/// Zero marks an empty slot; a hash of zero is stored as this instead.
+const ZERO_HASH: u64 = 0x9e37_79b9_7f4a_7c15;
+
 impl SeriesSet {
     pub(crate) fn new(cap: usize) -> SeriesSet {
         SeriesSet {
-            seen: std::collections::HashSet::with_capacity_and_hasher(
-                cap.min(1 << 16),
-                Default::default(),
-            ),
+            slots: Vec::new(),
+            len: 0,
             cap,
             overflowed: false,
         }
     }
 
-    pub(crate) fn insert(&mut self, hash: u64) -> Seen {
-        if self.seen.len() >= self.cap {
-            if self.seen.contains(&hash) {
-                return Seen::Duplicate;
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(1 << 12);
+        let old = std::mem::replace(&mut self.slots, vec![0; size]);
+        let mask = size - 1;
+        for hash in old.into_iter().filter(|h| *h != 0) {
+            let mut i = hash as usize & mask;
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
             }
+            self.slots[i] = hash;
+        }
+    }
+
+    #[inline]
+    pub(crate) fn insert(&mut self, hash: u64) -> Seen {
+        if self.cap == 0 {
             self.overflowed = true;
             return Seen::Untracked;
         }
-        if self.seen.insert(hash) {
-            Seen::New
-        } else {
-            Seen::Duplicate
+        if self.slots.is_empty() {
+            self.grow();
         }
+        let hash = if hash == 0 { ZERO_HASH } else { hash };
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => break,
+                h if h == hash => return Seen::Duplicate,
+                _ => i = (i + 1) & mask,
+            }
+        }
+        if self.len >= self.cap {
+            self.overflowed = true;
+            return Seen::Untracked;
+        }
+        self.slots[i] = hash;
+        self.len += 1;
+        if self.len * 2 > self.slots.len() {
+            self.grow();
+        }
+        Seen::New
     }
 }
 
@@ -256,5 +269,16 @@ mod tests {
         assert!(matches!(set.insert(1), Seen::Duplicate));
         assert!(matches!(set.insert(2), Seen::Untracked));
         assert!(set.overflowed);
+        let mut set = SeriesSet::new(100_000);
+        for i in 0..50_000u64 {
+            assert!(matches!(set.insert(i.wrapping_mul(0x9e37_79b9)), Seen::New));
+        }
+        for i in 0..50_000u64 {
+            assert!(matches!(
+                set.insert(i.wrapping_mul(0x9e37_79b9)),
+                Seen::Duplicate
+            ));
+        }
+        assert!(!set.overflowed);
     }
 }

@@ -8,5 +8,6 @@ mod exit_codes;
 mod generated;
 mod outputs;
 mod path_map;
+mod payload;
 mod support;
 mod targets;

@@ -1,0 +1,122 @@
+//! `prom-preflight payload`: a file, stdin and gzip input, verdicts against limits, exit codes.
+
+use std::io::Write;
+use std::process::Stdio;
+
+use crate::support::{binary, run};
+
+const BODY: &str = "# HELP up Up.\n# TYPE up gauge\nup{a=\"1\"} 1\nup{a=\"2\"} 0\n";
+
+fn write(dir: &tempfile::TempDir, name: &str, bytes: &[u8]) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).expect("the temp dir is writable");
+    path.to_string_lossy().into_owned()
+}
+
+fn json(output: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "payload output is JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+#[test]
+fn a_file_is_summarized() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(&dir, "metrics.txt", BODY.as_bytes());
+    let output = run(&["payload", &file, "--format", "json"]);
+    assert_eq!(output.status.code(), Some(0));
+    let summary = json(&output);
+    assert_eq!(summary["samples"], 2);
+    assert_eq!(summary["series"], 2);
+    assert_eq!(summary["top_families"][0]["name"], "up");
+    assert_eq!(summary["verdict"]["health"], "up");
+
+    let human = run(&["payload", &file]);
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(text.contains("samples:  2"), "{text}");
+}
+
+#[test]
+fn limits_give_prometheus_last_error_and_exit_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(&dir, "metrics.txt", BODY.as_bytes());
+    for (flags, error) in [
+        (&["--sample-limit", "1"][..], "sample limit exceeded"),
+        (
+            &["--body-size-limit", "10B"][..],
+            "body size limit exceeded",
+        ),
+        (
+            &["--label-limit", "3"][..],
+            "label_limit exceeded (metric: up, number of labels: 4, limit: 3)",
+        ),
+    ] {
+        let mut args = vec!["payload", file.as_str(), "--format", "json"];
+        args.extend_from_slice(flags);
+        let output = run(&args);
+        assert_eq!(output.status.code(), Some(1), "{flags:?}");
+        assert_eq!(json(&output)["verdict"]["error"], error, "{flags:?}");
+    }
+}
+
+#[test]
+fn stdin_and_gzip_are_streamed() {
+    let mut child = binary()
+        .args(["payload", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(BODY.as_bytes())
+            .expect("stdin accepts the body");
+    }
+    let output = child.wait_with_output().expect("the binary exits");
+    assert_eq!(json(&output)["samples"], 2);
+
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(BODY.as_bytes()).expect("gzip in memory");
+    let compressed = encoder.finish().expect("gzip in memory");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(&dir, "metrics.txt.gz", &compressed);
+    let summary = json(&run(&["payload", &file, "--format", "json"]));
+    assert_eq!(summary["samples"], 2);
+    assert_eq!(summary["bytes"], BODY.len());
+    assert_eq!(summary["compressed_bytes"], compressed.len());
+}
+
+#[test]
+fn three_x_refuses_a_blank_content_type() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(&dir, "metrics.txt", BODY.as_bytes());
+    let output = run(&["payload", &file, "--format", "json", "--content-type", ""]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        json(&output)["verdict"]["error"],
+        "non-compliant scrape target sending blank Content-Type and no fallback_scrape_protocol specified for target"
+    );
+    let output = run(&[
+        "payload",
+        &file,
+        "--content-type",
+        "",
+        "--prometheus-version",
+        "2.42",
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+}
+
+#[test]
+fn an_unreadable_file_is_a_tool_error() {
+    let output = run(&["payload", "/nonexistent/metrics.txt"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("failed to read /nonexistent/metrics.txt"),
+        "{stderr}"
+    );
+}
