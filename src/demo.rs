@@ -6,28 +6,24 @@
 
 use std::path::PathBuf;
 
-use kubesim::{Options, RunningSim, Scenario, Sim};
+use kubesim::{Scenario, StageError, Staged};
 
 const SCENARIO: &str = include_str!("../fixtures/scenarios/seed.yaml");
 const PROMETHEUS_TEMPLATE: &str = include_str!("../fixtures/scenarios/seed.prometheus.yml.tmpl");
 
 /// Simulated clusters and the files a Prometheus needs to reach them; stopped when dropped.
 pub struct Demo {
-    sim: Option<RunningSim>,
+    staged: Staged,
     /// The rendered prometheus.yml.
     pub config: PathBuf,
-    // Holds the CA, token and config files until the demo ends.
-    _dir: tempfile::TempDir,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum DemoError {
     #[error("failed to read the built-in scenario: {0}")]
     Scenario(String),
-    #[error("failed to start the simulated clusters: {0}")]
-    Start(String),
-    #[error("failed to write the simulated clusters' files")]
-    Files(#[source] std::io::Error),
+    #[error(transparent)]
+    Start(#[from] StageError),
 }
 
 impl Demo {
@@ -39,45 +35,23 @@ impl Demo {
                 .text
                 .get_or_insert_with(|| PROMETHEUS_TEMPLATE.to_string());
         }
-        let options = Options {
-            ephemeral_ports: true,
-            log_requests: false,
-        };
-        let sim = Sim::start(scenario, options).map_err(|e| DemoError::Start(e.to_string()))?;
-        let dir = tempfile::Builder::new()
-            .prefix("prom-preflight-demo")
-            .tempdir()
-            .map_err(DemoError::Files)?;
-        let ready = kubesim::output::write_files(&sim, dir.path()).map_err(DemoError::Files)?;
+        let staged = Staged::start(scenario)?;
         let config =
-            ready.configs.first().cloned().ok_or_else(|| {
+            staged.ready.configs.first().cloned().ok_or_else(|| {
                 DemoError::Scenario("the scenario renders no prometheus.yml".into())
             })?;
-        Ok(Demo {
-            sim: Some(sim),
-            config,
-            _dir: dir,
-        })
+        Ok(Demo { staged, config })
     }
 
     /// Describes what is running, for the report's header.
     pub fn describe(&self) -> String {
-        let Some(sim) = &self.sim else {
-            return String::new();
-        };
-        let clusters: Vec<String> = sim
+        let clusters: Vec<String> = self
+            .staged
+            .sim
             .clusters
             .iter()
             .map(|c| format!("{} at {}", c.name, c.api_server()))
             .collect();
         format!("Simulated clusters: {}.", clusters.join(", "))
-    }
-}
-
-impl Drop for Demo {
-    fn drop(&mut self) {
-        if let Some(sim) = self.sim.take() {
-            sim.stop();
-        }
     }
 }

@@ -132,21 +132,10 @@ fn run_case(id: &str, case: &Case) -> Result<(), String> {
     // Kept alive until the case has run; dropping it stops every listener.
     let mut sim = None;
     if let Some(name) = &case.scenario {
-        let scenario = kubesim::Scenario::named(name).map_err(|e| format!("scenario: {e}"))?;
-        let options = kubesim::Options {
-            ephemeral_ports: true,
-            log_requests: false,
-        };
-        let running =
-            kubesim::Sim::start(scenario, options).map_err(|e| format!("kubesim: {e}"))?;
-        let files = dir.path().join("cluster");
-        kubesim::output::write_files(&running, &files).map_err(|e| format!("kubesim: {e}"))?;
-        text = kubesim::output::render_template(
-            &text,
-            &running.clusters,
-            &files.canonicalize().unwrap(),
-        )?;
-        sim = Some(running);
+        let staged = kubesim::Staged::named(name).map_err(|e| format!("kubesim: {e}"))?;
+        let files = staged.dir.path().canonicalize().unwrap();
+        text = kubesim::output::render_template(&text, &staged.sim.clusters, &files)?;
+        sim = Some(staged);
     }
     let config = dir.path().join("prometheus.yml");
     std::fs::write(&config, &text).unwrap();

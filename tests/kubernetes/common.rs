@@ -6,34 +6,17 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use kubesim::output::{write_files, Ready};
-use kubesim::{Options, RunningSim, Scenario, Sim};
 use prom_preflight::config::{self, Loaded};
 use prom_preflight::discover::kubernetes::client::HttpConnector;
 use prom_preflight::targets::{self, JobTargets, TargetState};
 use prom_preflight::version::PrometheusVersion;
 
 /// A running scenario and the files it wrote (CA, tokens, kubeconfigs, rendered configs).
-pub struct Started {
-    pub sim: RunningSim,
-    pub ready: Ready,
-    pub dir: tempfile::TempDir,
-}
+pub type Started = kubesim::Staged;
 
 /// Starts `fixtures/scenarios/<name>.yaml` on ephemeral ports.
 pub fn start(name: &str) -> Started {
-    let scenario = Scenario::named(name).expect("scenario loads");
-    let sim = Sim::start(
-        scenario,
-        Options {
-            ephemeral_ports: true,
-            log_requests: std::env::var_os("KUBESIM_LOG").is_some(),
-        },
-    )
-    .expect("scenario starts");
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ready = write_files(&sim, dir.path()).expect("files written");
-    Started { sim, ready, dir }
+    kubesim::Staged::named(name).expect("scenario starts")
 }
 
 /// Writes a config next to the scenario's files.
