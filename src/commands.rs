@@ -414,6 +414,24 @@ fn targets_command(args: TargetsArgs) -> Result<u8, Error> {
     };
     let network = network(args.offline)?;
     let connector = network.as_ref().map(|n| &n.connector as &dyn Connector);
+    if args.alertmanagers {
+        let sets = targets::alertmanager::resolve_alertmanagers(
+            &loaded.config,
+            version,
+            args.explain,
+            connector,
+        );
+        let text = match args.format {
+            crate::cli::TargetsFormat::Json => {
+                targets::output::alertmanagers_json(&loaded.config, &sets, args.explain)
+            }
+            crate::cli::TargetsFormat::Table => {
+                targets::output::alertmanagers_table(&loaded.config, &sets)
+            }
+        };
+        write_stdout(&text)?;
+        return Ok(exit::OK);
+    }
     let jobs = targets::resolve_jobs(&loaded.config, &indices, version, args.explain, connector);
     let selected: Vec<&JobTargets> = jobs.iter().collect();
     let text = match args.format {
