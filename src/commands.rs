@@ -185,7 +185,21 @@ pub fn run_checks(
     // The trace tells the relabel checks which rules matched which targets.
     let jobs = targets::resolve(&loaded.config, version, true, connector);
     let probes = match reach {
-        Reach::Live(options) => Some(probe::probe_all(&loaded.config, &jobs, version, options)),
+        Reach::Live(options) => {
+            let alertmanagers = targets::alertmanager::resolve_alertmanagers(
+                &loaded.config,
+                version,
+                false,
+                connector,
+            );
+            Some(probe::probe_all_with_alertmanagers(
+                &loaded.config,
+                &jobs,
+                &alertmanagers,
+                version,
+                options,
+            ))
+        }
         _ => None,
     };
     let checks = registry::with_settings(settings)?;
@@ -200,7 +214,7 @@ pub fn run_checks(
     let (mode, not_checked) = match reach {
         Reach::Offline => ("offline", "offline run: no discovery over the network and no probes of targets; the findings cover the configuration and the targets resolvable offline"),
         Reach::Discovery => ("network", "targets were discovered but not probed"),
-        Reach::Live(_) => ("live", "alertmanagers are not probed yet, and RBAC is judged from the answers of probes, not from SelfSubjectAccessReview"),
+        Reach::Live(_) => ("live", "RBAC is judged from the answers of probes, not from SelfSubjectAccessReview; alertmanagers are probed at `/api/v2/status`, not sent a test alert"),
     };
     let scope = scope(config_path, &loaded.config, &checks, settings);
     let mut report = Report::new(
