@@ -241,6 +241,10 @@ pub fn http_status(
     let mut message = error;
     let mut remediation = None;
     match r.status {
+        404 if p.alertmanager_index.is_some() => {
+            message.push_str("; no Alertmanager API at this path: `path_prefix` must equal Alertmanager's `--web.route-prefix`");
+            remediation = Some("Set the entry's `path_prefix` to the route prefix Alertmanager serves under (its `--web.route-prefix` or the path of `--web.external-url`), or point the entry at an Alertmanager.".to_string());
+        }
         404 => {
             if let Some(near) = near_path(&path) {
                 message.push_str(&format!("; did you mean {near:?}?"));
