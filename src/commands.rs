@@ -184,22 +184,16 @@ pub fn run_checks(
     let connector = network.as_ref().map(|n| &n.connector as &dyn Connector);
     // The trace tells the relabel checks which rules matched which targets.
     let jobs = targets::resolve(&loaded.config, version, true, connector);
+    let alertmanagers =
+        targets::alertmanager::resolve_alertmanagers(&loaded.config, version, false, connector);
     let probes = match reach {
-        Reach::Live(options) => {
-            let alertmanagers = targets::alertmanager::resolve_alertmanagers(
-                &loaded.config,
-                version,
-                false,
-                connector,
-            );
-            Some(probe::probe_all_with_alertmanagers(
-                &loaded.config,
-                &jobs,
-                &alertmanagers,
-                version,
-                options,
-            ))
-        }
+        Reach::Live(options) => Some(probe::probe_all_with_alertmanagers(
+            &loaded.config,
+            &jobs,
+            &alertmanagers,
+            version,
+            options,
+        )),
         _ => None,
     };
     let checks = registry::with_settings(settings)?;
@@ -207,6 +201,7 @@ pub fn run_checks(
         config: &loaded.config,
         diagnostics: &loaded.diagnostics,
         jobs: &jobs,
+        alertmanagers: &alertmanagers,
         version,
         probes: probes.as_ref(),
     };
