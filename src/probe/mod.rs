@@ -5,6 +5,7 @@
 //! scrape timeout.
 
 pub mod authz;
+pub mod payload;
 mod request;
 mod run;
 pub mod token;
@@ -84,6 +85,10 @@ pub struct ProbeFacts {
     /// The first bytes of a non-2xx body, as text (never a token).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_body: Option<String>,
+    /// The 2xx body as the exposition analyzer saw it: counts, families, label extremes, parse
+    /// errors, the content type's verdict, and the limit that stopped the scrape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<payload::PayloadFacts>,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

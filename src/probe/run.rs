@@ -11,11 +11,12 @@ use tokio::task::JoinSet;
 
 use crate::config::model::Config;
 use crate::labels::{reserved, Labels};
+use crate::probe::payload::PayloadConsumer;
 use crate::probe::request::{scrape_request, target_timeout};
 use crate::probe::verdict::{verdict, Health};
 use crate::probe::{authz, token, ProbeFacts, ProbeOptions, Probes};
 use crate::targets::{JobTargets, TargetState};
-use crate::transport::{BodyConsumer, CountOnly, Transport};
+use crate::transport::Transport;
 use crate::version::PrometheusVersion;
 
 /// One scrape to probe.
@@ -28,6 +29,8 @@ struct Planned {
     scrape_url: String,
     timeout: std::time::Duration,
     body_size_limit: u64,
+    /// The analyzer's options: the job's limits and the labels the target adds to each series.
+    payload: crate::exposition::Options,
     transport: Result<Transport, String>,
 }
 
@@ -62,6 +65,7 @@ fn plan(
                 scrape_url: scrape_url.clone(),
                 timeout: target_timeout(labels, scrape.scrape_timeout, version),
                 body_size_limit: scrape.limits.body_size_limit,
+                payload: crate::probe::payload::options(scrape, labels, version),
                 transport: transport.clone(),
             });
         }
@@ -119,6 +123,7 @@ fn unprobed(p: Planned, error: String) -> ProbeFacts {
         answer: None,
         token: None,
         error_body: None,
+        payload: None,
     }
 }
 
@@ -175,12 +180,6 @@ async fn run(planned: Vec<Planned>, version: PrometheusVersion, options: &ProbeO
     }
 }
 
-/// Where the payload goes. The exposition analyzer (samples, series, label limits) plugs in
-/// here; until then bytes are only counted by the transport.
-fn payload_consumer(_body_size_limit: u64) -> Box<dyn BodyConsumer> {
-    Box::new(CountOnly)
-}
-
 async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
     let transport = match &p.transport {
         Ok(t) => t.clone(),
@@ -193,10 +192,15 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         Ok(r) => r,
         Err(e) => return unprobed(p, e),
     };
-    let mut consumer = payload_consumer(p.body_size_limit);
+    let mut consumer = PayloadConsumer::new(p.payload.clone());
     let probed_at = now_unix();
-    let fetch = transport.get(&request, consumer.as_mut()).await;
-    let (health, error) = verdict(&fetch, version);
+    let fetch = transport.get(&request, &mut consumer).await;
+    let payload = fetch
+        .outcome
+        .as_ref()
+        .ok()
+        .and_then(|response| consumer.facts(response));
+    let (health, error) = verdict(&fetch, payload.as_ref().map(|p| &p.summary), version);
     let mut answer = None;
     let mut claims = None;
     let mut error_body = None;
@@ -229,6 +233,7 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         answer,
         token: claims,
         error_body,
+        payload,
     }
 }
 

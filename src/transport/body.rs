@@ -17,6 +17,9 @@ pub enum Flow {
 /// Receives the uncompressed body in chunks, in order. The exposition analyzer implements this;
 /// [`CountOnly`] just lets the bytes be counted.
 pub trait BodyConsumer: Send {
+    /// Called once before the first chunk of a 2xx body, with the response's `Content-Type`
+    /// (`None` when the header is absent).
+    fn start(&mut self, _content_type: Option<&str>) {}
     fn feed(&mut self, chunk: &[u8]) -> Flow;
     /// Called once when the body ended normally (not on limits, failures or [`Flow::Stop`]).
     fn finish(&mut self) {}
@@ -113,22 +116,23 @@ impl Write for Sink<'_> {
             self.prefix.extend_from_slice(&chunk[..n]);
         }
         self.uncompressed += take as u64;
-        match &mut self.consumer {
-            Some(c) => {
-                if !chunk.is_empty() && c.feed(chunk) == Flow::Stop {
-                    self.end = Some(BodyEnd::ConsumerStopped);
-                    return Err(Self::stop_error());
-                }
-            }
+        let stopped = match &mut self.consumer {
+            Some(c) => !chunk.is_empty() && c.feed(chunk) == Flow::Stop,
             None => {
                 if self.prefix.len() >= self.prefix_cap {
                     self.end = Some(BodyEnd::PrefixOnly);
                     return Err(Self::stop_error());
                 }
+                false
             }
-        }
+        };
+        // A limit reached by this chunk wins over the consumer's stop: it is how the scrape ends.
         if self.uncompressed >= bound {
             self.end = Some(at_bound);
+            return Err(Self::stop_error());
+        }
+        if stopped {
+            self.end = Some(BodyEnd::ConsumerStopped);
             return Err(Self::stop_error());
         }
         Ok(buf.len())
