@@ -272,3 +272,50 @@ impl Template for PayloadFamily {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn parameters_are_validated() {
+        assert!(PayloadSize
+            .check_params(&params(&[("bytes", "10MiB"), ("jobs", "cadvisor.*")]))
+            .is_ok());
+        assert!(PayloadSize.check_params(&params(&[])).is_err());
+        assert!(PayloadSize
+            .check_params(&params(&[("bytes", "1000")]))
+            .unwrap_err()
+            .contains("unknown unit"));
+        assert!(PayloadSize
+            .check_params(&params(&[("bytes", "1KiB"), ("jobs", "(")]))
+            .unwrap_err()
+            .contains("not a valid regex"));
+        assert!(PayloadSize
+            .check_params(&params(&[("bytes", "1KiB"), ("only_without_limit", "yes")]))
+            .is_err());
+        assert!(PayloadNearLimit
+            .check_params(&params(&[("limit", "sample_limit"), ("percent", "90")]))
+            .is_ok());
+        assert!(PayloadNearLimit
+            .check_params(&params(&[("limit", "body_size_limit")]))
+            .is_err());
+        assert!(PayloadNearLimit
+            .check_params(&params(&[("limit", "label_limit"), ("percent", "0")]))
+            .is_err());
+        assert!(PayloadFamily
+            .check_params(&params(&[("family", "up"), ("job", "x")]))
+            .unwrap_err()
+            .contains("does not take `job`"));
+        assert!(PayloadFamily
+            .check_params(&params(&[("family", "up")]))
+            .is_ok());
+    }
+}

@@ -246,6 +246,32 @@ mod tests {
         assert_eq!(d.prefix(), b"1234");
     }
 
+    /// Stops once it has seen `n` bytes, like an analyzer whose own limit is reached.
+    struct StopAfter(usize, usize);
+    impl BodyConsumer for StopAfter {
+        fn feed(&mut self, chunk: &[u8]) -> Flow {
+            self.1 += chunk.len();
+            if self.1 >= self.0 {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
+        }
+    }
+
+    #[test]
+    fn the_limit_wins_over_a_consumer_stopping_on_the_same_chunk() {
+        let mut c = StopAfter(10, 0);
+        let mut d = Decoder::new(false, Sink::new(0, Some(10), u64::MAX, Some(&mut c)));
+        assert_eq!(
+            d.push(b"1234567890abc"),
+            Err(BodyEnd::LimitReached { limit: 10 })
+        );
+        let mut c = StopAfter(5, 0);
+        let mut d = Decoder::new(false, Sink::new(0, Some(10), u64::MAX, Some(&mut c)));
+        assert_eq!(d.push(b"123456"), Err(BodyEnd::ConsumerStopped));
+    }
+
     #[test]
     fn under_limit_completes() {
         let mut c = Collect(Vec::new());

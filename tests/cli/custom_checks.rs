@@ -187,7 +187,9 @@ fn custom_payload_checks_fire_and_stay_quiet() {
     assert_eq!(small[0]["job"], "samples-app", "labels-app does not match");
     let message = small[0]["message"].as_str().unwrap();
     assert!(
-        message.contains("the payload is 96 bytes uncompressed (10 samples, 10 series), over 64 bytes"),
+        message.contains(
+            "the payload is 96 bytes uncompressed (10 samples, 10 series), over 64 bytes"
+        ),
         "{message}"
     );
     assert!(findings_of(&report, "policy/samples-payload-under-1kib").is_empty());
