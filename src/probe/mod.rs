@@ -4,7 +4,9 @@
 //! with a per-host cap so one API server is not flooded; every probe ends within its target's
 //! scrape timeout.
 
+pub mod alternate;
 pub mod authz;
+pub mod nearby;
 mod request;
 mod run;
 pub mod token;
@@ -84,6 +86,13 @@ pub struct ProbeFacts {
     /// The first bytes of a non-2xx body, as text (never a token).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_body: Option<String>,
+    /// For a down kubelet target of a `role: node` job: the other access path (direct or
+    /// through the API server proxy), tried with the same client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternate: Option<alternate::Alternate>,
+    /// After a 404: how the well-known metrics paths on the same host answered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nearby_paths: Vec<nearby::PathAnswer>,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

@@ -11,9 +11,10 @@ use tokio::task::JoinSet;
 
 use crate::config::model::Config;
 use crate::labels::{reserved, Labels};
+use crate::probe::alternate::{self, Alternate};
 use crate::probe::request::{scrape_request, target_timeout};
 use crate::probe::verdict::{verdict, Health};
-use crate::probe::{authz, token, ProbeFacts, ProbeOptions, Probes};
+use crate::probe::{authz, nearby, token, ProbeFacts, ProbeOptions, Probes};
 use crate::targets::{JobTargets, TargetState};
 use crate::transport::{BodyConsumer, CountOnly, Transport};
 use crate::version::PrometheusVersion;
@@ -29,6 +30,8 @@ struct Planned {
     timeout: std::time::Duration,
     body_size_limit: u64,
     transport: Result<Transport, String>,
+    /// The other access path of a kubelet target, tried when this one fails.
+    alternate: Option<alternate::Plan>,
 }
 
 fn plan(
@@ -63,6 +66,7 @@ fn plan(
                 timeout: target_timeout(labels, scrape.scrape_timeout, version),
                 body_size_limit: scrape.limits.body_size_limit,
                 transport: transport.clone(),
+                alternate: alternate::plan(scrape, job, resolved, scrape_url, version),
             });
         }
     }
@@ -119,6 +123,8 @@ fn unprobed(p: Planned, error: String) -> ProbeFacts {
         answer: None,
         token: None,
         error_body: None,
+        alternate: None,
+        nearby_paths: Vec::new(),
     }
 }
 
@@ -200,7 +206,11 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
     let mut answer = None;
     let mut claims = None;
     let mut error_body = None;
+    let mut nearby_paths = Vec::new();
     if let Ok(response) = &fetch.outcome {
+        if response.status == 404 {
+            nearby_paths = nearby::ask(&transport, &p.scrape_url, p.timeout, version).await;
+        }
         if !response.is_success() {
             let text = response.body_text();
             let path = request.url.path().to_string();
@@ -212,6 +222,12 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
             error_body = Some(redact(&text, bearer.as_ref().map(|s| s.expose())));
         }
     }
+    let alternate = match (&p.alternate, health) {
+        (Some(plan), Health::Down) => {
+            Some(try_alternate(&transport, plan, p.timeout, p.body_size_limit, version).await)
+        }
+        _ => None,
+    };
     ProbeFacts {
         job_index: p.job_index,
         job: p.job,
@@ -229,6 +245,35 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         answer,
         token: claims,
         error_body,
+        alternate,
+        nearby_paths,
+    }
+}
+
+/// Scrapes the other access path once, as Prometheus would after the switch.
+async fn try_alternate(
+    transport: &Transport,
+    plan: &alternate::Plan,
+    timeout: std::time::Duration,
+    body_size_limit: u64,
+    version: PrometheusVersion,
+) -> Alternate {
+    let (health, error) = match scrape_request(&plan.url, timeout, body_size_limit, version) {
+        Ok(request) => {
+            let mut consumer = payload_consumer(body_size_limit);
+            let fetch = transport.get(&request, consumer.as_mut()).await;
+            verdict(&fetch, version)
+        }
+        Err(e) => (Health::Down, Some(e)),
+    };
+    Alternate {
+        configured: plan.configured,
+        tried: plan.tried,
+        node: plan.node.clone(),
+        url: plan.url.clone(),
+        health,
+        error,
+        relabel_configs: plan.rules.clone(),
     }
 }
 

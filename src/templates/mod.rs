@@ -4,9 +4,11 @@
 //! The list below is explicit on purpose: adding a template means adding it here, where a reader
 //! sees them all.
 
+mod alternate_path;
 mod forbidden_setting;
 mod loader_diagnostic;
 mod probe_failure;
+mod probe_http;
 mod probe_text;
 mod probe_warning;
 mod producible;
@@ -55,6 +57,7 @@ pub static TEMPLATES: &[&dyn Template] = &[
     &forbidden_setting::ForbiddenSetting,
     &probe_failure::ProbeFailure,
     &probe_warning::ProbeWarning,
+    &alternate_path::AlternatePath,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Template> {
