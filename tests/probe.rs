@@ -108,6 +108,16 @@ fn world(dir: &Path) -> (Vec<Started>, Vec<Job>) {
     let seed = start("seed", dir);
     let token = start("token-expired", dir);
     let identity = start("rbac-apiserver-kubelet-client", dir);
+    let answers = start("http-answers", dir);
+    let not_yet = start("tls-not-yet-valid", dir);
+    let exporter = |name: &str| {
+        answers.sim.clusters[0]
+            .exporters
+            .iter()
+            .find(|(id, _)| id == name)
+            .map(|(_, addr)| addr.to_string())
+            .unwrap_or_else(|| panic!("no exporter {name}"))
+    };
     let insecure = "insecure_skip_verify: true".to_string();
     let jobs = vec![
         Job {
@@ -211,6 +221,66 @@ fn world(dir: &Path) -> (Vec<Started>, Vec<Job>) {
             expect: &["rbac/apiserver-identity-refused"],
         },
         Job {
+            name: "not-found",
+            scheme: "https",
+            path: "/metircs",
+            target: answers.kubelet(),
+            tls: insecure.clone(),
+            token: Some(answers.token()),
+            extra: "",
+            expect: &["scrape/not-found", "tls/insecure-skip-verify"],
+        },
+        Job {
+            name: "redirect",
+            scheme: "http",
+            path: "/metrics",
+            target: exporter("monitoring/redirecting"),
+            tls: String::new(),
+            token: None,
+            extra: "    follow_redirects: false\n",
+            expect: &["scrape/redirect-not-followed"],
+        },
+        Job {
+            name: "rate-limited",
+            scheme: "http",
+            path: "/metrics",
+            target: exporter("monitoring/limited-429"),
+            tls: String::new(),
+            token: None,
+            extra: "",
+            expect: &["scrape/http-status"],
+        },
+        Job {
+            name: "proxy-no-endpoints",
+            scheme: "https",
+            path: "/api/v1/namespaces/monitoring/services/down-backend:http/proxy/metrics",
+            target: answers.api(),
+            tls: format!("ca_file: {}", answers.ca()),
+            token: Some(answers.token()),
+            extra: "",
+            expect: &["scrape/proxy-backend-down"],
+        },
+        Job {
+            name: "proxy-refused",
+            scheme: "https",
+            path: "/api/v1/namespaces/monitoring/services/refused-backend:http/proxy/metrics",
+            target: answers.api(),
+            tls: format!("ca_file: {}", answers.ca()),
+            token: Some(answers.token()),
+            extra: "",
+            expect: &["scrape/proxy-backend-down"],
+        },
+        Job {
+            name: "not-yet-valid",
+            scheme: "https",
+            path: "/metrics",
+            target: not_yet.api(),
+            tls: format!("ca_file: {}", not_yet.ca()),
+            token: Some(not_yet.token()),
+            extra: "",
+            expect: &["tls/not-yet-valid"],
+        },
+        Job {
             name: "ok",
             scheme: "https",
             path: "/metrics/cadvisor",
@@ -227,7 +297,9 @@ fn world(dir: &Path) -> (Vec<Started>, Vec<Job>) {
         },
     ];
     (
-        vec![rbac, san, unknown, expired, slow, seed, token, identity],
+        vec![
+            rbac, san, unknown, expired, slow, seed, token, identity, answers, not_yet,
+        ],
         jobs,
     )
 }
@@ -321,6 +393,15 @@ fn each_problem_scenario_yields_exactly_its_findings() {
     assert_eq!(body.uncompressed_bytes, 10 * 1024);
     assert!(body.compressed_bytes > 0 && body.compressed_bytes < body.uncompressed_bytes);
     assert_eq!(facts("ok").health, Health::Up);
+    // After a 404, the well-known kubelet paths were asked; the nearest to `/metircs` answers.
+    let nearby = &facts("not-found").nearby_paths;
+    assert!(
+        nearby
+            .iter()
+            .any(|a| a.nearest && a.path == "/metrics" && a.ok()),
+        "{nearby:?}"
+    );
+    assert_eq!(nearby.len(), 4, "{nearby:?}");
 }
 
 /// Go's x509 expiry message carries the current time; compare up to it.
@@ -425,6 +506,15 @@ fn verdicts_agree_with_prometheus_2_42() {
             "{}: ours {our_error:?}, Prometheus {last_error:?}",
             t.job
         );
+        // Past notAfter or before notBefore: the words after the current time tell them apart.
+        for relation in [" is before ", " is after "] {
+            assert_eq!(
+                our_error.contains(relation),
+                last_error.contains(relation),
+                "{}: ours {our_error:?}, Prometheus {last_error:?}",
+                t.job
+            );
+        }
         eprintln!(
             "{}: {our_health} {our_error:?} / prometheus {health} {last_error:?}",
             t.job
