@@ -33,7 +33,7 @@ pub enum AccessPath {
 impl AccessPath {
     pub fn describe(self) -> &'static str {
         match self {
-            AccessPath::Direct => "directly to the kubelet",
+            AccessPath::Direct => "directly at its own address",
             AccessPath::ApiServerProxy => "through the API server's node proxy",
         }
     }

@@ -53,7 +53,7 @@ pub fn relabel_block(alt: &Alternate) -> String {
 
 fn explain(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts, alt: &Alternate) -> Finding {
     let message = format!(
-        "the kubelet of node {} cannot be scraped {} (`{}`), but {} it answers with the same token and TLS settings: {} is up",
+        "the kubelet of node {} fails when scraped {} (`{}`) but answers when scraped {} with the same token and TLS settings: {} is up",
         alt.node,
         alt.configured.describe(),
         p.error.as_deref().unwrap_or("down"),
