@@ -10,6 +10,7 @@ mod probe_failure;
 mod probe_text;
 mod probe_warning;
 mod producible;
+mod rbac_access;
 mod relabel_empty_expansion;
 mod relabel_outcomes;
 mod relabel_unknown_source_label;
@@ -55,6 +56,8 @@ pub static TEMPLATES: &[&dyn Template] = &[
     &forbidden_setting::ForbiddenSetting,
     &probe_failure::ProbeFailure,
     &probe_warning::ProbeWarning,
+    &rbac_access::RbacMissingPermission,
+    &rbac_access::RbacOverBroad,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Template> {
