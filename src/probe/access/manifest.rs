@@ -92,7 +92,7 @@ impl Section {
                 .iter()
                 .map(|o| {
                     format!(
-                        "over-broad grant seen (remove it): {} # {}",
+                        "over-broad grant seen: {} # {}",
                         o.rule.to_yaml().trim_start_matches("- "),
                         o.why
                     )
