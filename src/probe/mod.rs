@@ -4,6 +4,7 @@
 //! with a per-host cap so one API server is not flooded; every probe ends within its target's
 //! scrape timeout.
 
+pub mod access;
 pub mod alternate;
 pub mod authz;
 pub mod nearby;

@@ -54,6 +54,10 @@ pub struct Report {
     /// `lastError` wording) and the facts the probe gathered.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<crate::probe::ProbeFacts>,
+    /// Live runs: the minimal RBAC manifest (ClusterRole/Role and bindings) this configuration
+    /// needs, as `prom-preflight rbac` prints it, each rule confirmed by the API server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rbac_manifest: Option<String>,
     /// What the run covered; not part of the JSON report, read by reporters that also list what
     /// passed (JUnit) or describe every rule (SARIF).
     #[serde(skip)]
@@ -118,6 +122,7 @@ impl Report {
             not_checked,
             scope: Scope::default(),
             targets: Vec::new(),
+            rbac_manifest: None,
         };
         report.recount();
         report

@@ -14,6 +14,7 @@ mod probe_http;
 mod probe_text;
 mod probe_warning;
 mod producible;
+mod rbac_access;
 mod relabel_empty_expansion;
 mod relabel_outcomes;
 mod relabel_unknown_source_label;
@@ -63,6 +64,8 @@ pub static TEMPLATES: &[&dyn Template] = &[
     &payload_checks::PayloadSize,
     &payload_checks::PayloadFamily,
     &alternate_path::AlternatePath,
+    &rbac_access::RbacMissingPermission,
+    &rbac_access::RbacOverBroad,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Template> {
