@@ -60,6 +60,18 @@ fn matrix(out: &mut String, report: &Report) {
             _ => cell.1 += 1,
         }
     }
+    // Jobs that produced no probed target (discovery refused, everything dropped) still get a
+    // row in a live run: an empty row is the first hint.
+    if !cells.is_empty() {
+        for cluster in &report.clusters {
+            for job in &cluster.jobs {
+                let name = cluster.cluster.clone().unwrap_or_else(|| "-".to_string());
+                if !cells.keys().any(|(_, j)| j == &job.job) {
+                    cells.entry((name, job.job.clone())).or_default();
+                }
+            }
+        }
+    }
     if cells.is_empty() {
         let _ = writeln!(
             out,

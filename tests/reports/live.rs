@@ -380,3 +380,67 @@ fn live_github_annotations_point_at_the_rendered_config() {
         );
     }
 }
+
+/// `doctor` on a scenario with one refused RBAC rule: the manifest, and the `kubectl` commands
+/// that confirm the refusal and apply the fix.
+fn doctor_on(name: &str) -> String {
+    let mut scenario = kubesim::Scenario::named(name).expect("scenario loads");
+    if scenario.prometheus_configs.is_empty() {
+        scenario
+            .prometheus_configs
+            .push(kubesim::scenario::ConfigTemplate {
+                output: "prometheus.yml".into(),
+                text: Some(include_str!("../../fixtures/scenarios/lab.prometheus.yml.tmpl").into()),
+                file: None,
+            });
+    }
+    let staged = kubesim::Staged::start(scenario).expect("scenario starts");
+    let config = staged.ready.configs.first().expect("a rendered config");
+    let report = prom_preflight::check_live(
+        config,
+        prom_preflight::version::PrometheusVersion::DEFAULT,
+        &prom_preflight::probe::ProbeOptions::default(),
+        &Default::default(),
+    )
+    .expect("live check runs");
+    colored::control::set_override(false);
+    prom_preflight::report::doctor::render(&report, false)
+}
+
+#[test]
+fn doctor_says_how_to_confirm_and_grant_a_refused_scrape() {
+    let text = doctor_on("rbac-missing-nodes-metrics");
+    assert_eq!(
+        text.matches("error[rbac/forbidden]").count(),
+        1,
+        "one root cause:\n{text}"
+    );
+    assert!(text.contains("kind: ClusterRole"), "{text}");
+    assert!(
+        text.contains("     kubectl auth can-i get nodes --subresource=metrics --all-namespaces --as=system:serviceaccount:monitoring:prometheus\n"),
+        "{text}"
+    );
+    assert_eq!(text.matches("kubectl auth can-i").count(), 1, "{text}");
+    assert!(text.contains("kubectl apply -f rbac.yaml"), "{text}");
+}
+
+#[test]
+fn doctor_says_how_to_confirm_and_grant_a_refused_discovery() {
+    let text = doctor_on("rbac-missing-endpoints-list");
+    assert!(text.contains("error[sd/forbidden]"), "{text}");
+    assert!(
+        text.contains("\n-        apiserver                       0     0\n"),
+        "the job whose discovery was refused has a row:\n{text}"
+    );
+    if std::env::var_os("SHOW_DOCTOR").is_some() {
+        eprintln!("{text}");
+    }
+    for verb in ["list", "watch"] {
+        assert!(
+            text.contains(&format!(
+                "kubectl auth can-i {verb} endpoints --namespace=default --as=system:serviceaccount:monitoring:prometheus\n"
+            )),
+            "{text}"
+        );
+    }
+}
