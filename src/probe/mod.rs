@@ -5,6 +5,7 @@
 //! scrape timeout.
 
 pub mod authz;
+pub mod payload;
 mod request;
 mod run;
 pub mod token;
@@ -95,6 +96,10 @@ pub struct ProbeFacts {
     /// For an alertmanager: the URL Prometheus posts alerts to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts_url: Option<String>,
+    /// The 2xx body as the exposition analyzer saw it: counts, families, label extremes, parse
+    /// errors, the content type's verdict, and the limit that stopped the scrape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<payload::PayloadFacts>,
 }
 
 /// What kind of target a probe was for, when it is not a scrape target.

@@ -12,12 +12,13 @@ use tokio::task::JoinSet;
 use crate::config::model::Config;
 use crate::go_quote::go_quote;
 use crate::labels::{reserved, Labels};
+use crate::probe::payload::PayloadConsumer;
 use crate::probe::request::{scrape_request, target_timeout};
 use crate::probe::verdict::{alertmanager_verdict, verdict, Health};
 use crate::probe::{authz, token, ProbeFacts, ProbeKind, ProbeOptions, Probes};
 use crate::targets::alertmanager::{self, AlertmanagerState, AlertmanagerTargets};
 use crate::targets::{go_url, JobTargets, TargetState};
-use crate::transport::{BodyConsumer, CountOnly, Request, Transport};
+use crate::transport::{Request, Transport};
 use crate::version::PrometheusVersion;
 
 /// One scrape to probe.
@@ -30,6 +31,8 @@ struct Planned {
     scrape_url: String,
     timeout: std::time::Duration,
     body_size_limit: u64,
+    /// The analyzer's options: the job's limits and the labels the target adds to each series.
+    payload: Option<crate::exposition::Options>,
     transport: Result<Transport, String>,
     /// For an alertmanager: its index and the URL alerts are posted to.
     alertmanager: Option<(usize, String)>,
@@ -66,6 +69,7 @@ fn plan(
                 scrape_url: scrape_url.clone(),
                 timeout: target_timeout(labels, scrape.scrape_timeout, version),
                 body_size_limit: scrape.limits.body_size_limit,
+                payload: Some(crate::probe::payload::options(scrape, labels, version)),
                 transport: transport.clone(),
                 alertmanager: None,
             });
@@ -113,6 +117,8 @@ fn plan_alertmanagers(
                 scrape_url: go_url(label(reserved::SCHEME), label(reserved::ADDRESS), &status),
                 timeout: am.timeout,
                 body_size_limit: 0,
+                // An Alertmanager's status is JSON, not an exposition.
+                payload: None,
                 transport: transport.clone(),
                 alertmanager: Some((set.index, url.clone())),
             });
@@ -187,6 +193,7 @@ fn unprobed(p: Planned, error: String) -> ProbeFacts {
         answer: None,
         token: None,
         error_body: None,
+        payload: None,
     }
 }
 
@@ -312,12 +319,6 @@ fn bar_line(done: usize, total: usize, elapsed: Duration) -> String {
     )
 }
 
-/// Where the payload goes. The exposition analyzer (samples, series, label limits) plugs in
-/// here; until then bytes are only counted by the transport.
-fn payload_consumer(_body_size_limit: u64) -> Box<dyn BodyConsumer> {
-    Box::new(CountOnly)
-}
-
 fn alertmanager_fields(p: &Planned) -> (Option<ProbeKind>, Option<usize>, Option<String>) {
     match &p.alertmanager {
         Some((index, url)) => (
@@ -368,12 +369,17 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         Ok(r) => r,
         Err(e) => return unprobed(p, e),
     };
-    let mut consumer = payload_consumer(p.body_size_limit);
+    let mut consumer = PayloadConsumer::new(p.payload.clone());
     let probed_at = now_unix();
-    let fetch = transport.get(&request, consumer.as_mut()).await;
+    let fetch = transport.get(&request, &mut consumer).await;
+    let payload = fetch
+        .outcome
+        .as_ref()
+        .ok()
+        .and_then(|response| consumer.facts(response));
     let (health, error) = match &p.alertmanager {
         Some(_) => alertmanager_verdict(&fetch, version),
-        None => verdict(&fetch, version),
+        None => verdict(&fetch, payload.as_ref().map(|p| &p.summary), version),
     };
     let mut answer = None;
     let mut claims = None;
@@ -411,6 +417,7 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         answer,
         token: claims,
         error_body,
+        payload,
     }
 }
 

@@ -335,6 +335,22 @@ fn target_facts(out: &mut String, report: &Report) {
                     }
                 );
             }
+            if let Some(payload) = &t.payload {
+                let p = &payload.summary;
+                let approx = |exact: bool| if exact { "" } else { "~" };
+                let _ = writeln!(
+                    out,
+                    "       payload {} lines, {} samples, {}{} series, {}{} families, {} parse error(s){}",
+                    p.lines,
+                    p.samples,
+                    approx(p.series_exact),
+                    p.series,
+                    approx(p.families_exact),
+                    p.families,
+                    p.parse_errors,
+                    if p.analysis.complete { "" } else { ", read in part" }
+                );
+            }
             if let Some(tls) = &fetch.tls {
                 if let Some(leaf) = tls.leaf() {
                     let mut line = format!(

@@ -1,12 +1,14 @@
 //! Template `probe-failure`: for every probed target Prometheus would mark down, exactly one
 //! finding under the check id that explains it (RBAC rule, token, certificate, status, timeout,
-//! body size, or the catch-all `scrape/failed`). Pure: reads probe facts only.
+//! body size, the payload's limits, parse errors and content type, or the catch-all
+//! `scrape/failed`). Pure: reads probe facts only.
 
 use crate::check::finding::Finding;
 use crate::check::input::CheckInput;
 use crate::check::spec::CheckSpec;
 use crate::probe::authz::{Answer, Denial, Scope};
 use crate::probe::{Health, ProbeFacts};
+use crate::templates::payload_text;
 use crate::templates::probe_text::{self, located};
 use crate::templates::{finding, Template};
 use crate::transport::{BodyEnd, FailureKind, TlsProblem};
@@ -49,7 +51,12 @@ pub fn failure_check(p: &ProbeFacts) -> Option<&'static str> {
     Some(match &response.body.end {
         BodyEnd::LimitReached { .. } => "scrape/body-size-limit",
         BodyEnd::Failed { timeout: true, .. } => "scrape/timeout",
-        _ => catch_all(p),
+        BodyEnd::Failed { .. } => catch_all(p),
+        _ => p
+            .payload
+            .as_ref()
+            .and_then(|payload| payload_text::failure_check(&payload.summary))
+            .unwrap_or_else(|| catch_all(p)),
     })
 }
 
@@ -111,6 +118,17 @@ fn explain(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts) -> Finding {
                 Some("Fix the entry's `tls_config` files (CA, client certificate and key) or its HTTP client settings.".into()),
             ),
             None => (format!("the connection fails: {error}"), None),
+        },
+        (
+            "scrape/sample-limit"
+            | "scrape/label-limit"
+            | "scrape/label-length-limit"
+            | "scrape/unparseable"
+            | "scrape/content-type",
+            _,
+        ) => match &p.payload {
+            Some(payload) => payload_text::explain(&payload.summary, input.version),
+            None => (format!("the scrape fails: {error}"), None),
         },
         _ => match &p.client_error {
             Some(e) => (
