@@ -4,7 +4,9 @@
 //! with a per-host cap so one API server is not flooded; every probe ends within its target's
 //! scrape timeout.
 
+pub mod alternate;
 pub mod authz;
+pub mod nearby;
 pub mod payload;
 mod request;
 mod run;
@@ -100,6 +102,13 @@ pub struct ProbeFacts {
     /// errors, the content type's verdict, and the limit that stopped the scrape.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payload: Option<payload::PayloadFacts>,
+    /// For a down kubelet target of a `role: node` job: the other access path (direct or
+    /// through the API server proxy), tried with the same client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternate: Option<alternate::Alternate>,
+    /// After a 404: how the well-known metrics paths on the same host answered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nearby_paths: Vec<nearby::PathAnswer>,
 }
 
 /// What kind of target a probe was for, when it is not a scrape target.

@@ -12,10 +12,11 @@ use tokio::task::JoinSet;
 use crate::config::model::Config;
 use crate::go_quote::go_quote;
 use crate::labels::{reserved, Labels};
+use crate::probe::alternate::{self, Alternate};
 use crate::probe::payload::PayloadConsumer;
 use crate::probe::request::{scrape_request, target_timeout};
 use crate::probe::verdict::{alertmanager_verdict, verdict, Health};
-use crate::probe::{authz, token, ProbeFacts, ProbeKind, ProbeOptions, Probes};
+use crate::probe::{authz, nearby, token, ProbeFacts, ProbeKind, ProbeOptions, Probes};
 use crate::targets::alertmanager::{self, AlertmanagerState, AlertmanagerTargets};
 use crate::targets::{go_url, JobTargets, TargetState};
 use crate::transport::{Request, Transport};
@@ -36,6 +37,8 @@ struct Planned {
     transport: Result<Transport, String>,
     /// For an alertmanager: its index and the URL alerts are posted to.
     alertmanager: Option<(usize, String)>,
+    /// The other access path of a kubelet target, tried when this one fails.
+    alternate: Option<alternate::Plan>,
 }
 
 fn plan(
@@ -71,6 +74,7 @@ fn plan(
                 body_size_limit: scrape.limits.body_size_limit,
                 payload: Some(crate::probe::payload::options(scrape, labels, version)),
                 transport: transport.clone(),
+                alternate: alternate::plan(scrape, job, resolved, scrape_url, version),
                 alertmanager: None,
             });
         }
@@ -121,6 +125,7 @@ fn plan_alertmanagers(
                 payload: None,
                 transport: transport.clone(),
                 alertmanager: Some((set.index, url.clone())),
+                alternate: None,
             });
         }
     }
@@ -194,6 +199,8 @@ fn unprobed(p: Planned, error: String) -> ProbeFacts {
         token: None,
         error_body: None,
         payload: None,
+        alternate: None,
+        nearby_paths: Vec::new(),
     }
 }
 
@@ -384,7 +391,12 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
     let mut answer = None;
     let mut claims = None;
     let mut error_body = None;
+    let mut nearby_paths = Vec::new();
     if let Ok(response) = &fetch.outcome {
+        // An Alertmanager's well-known paths are not metrics paths.
+        if response.status == 404 && p.alertmanager.is_none() {
+            nearby_paths = nearby::ask(&transport, &p.scrape_url, p.timeout, version).await;
+        }
         if !response.is_success() {
             let text = response.body_text();
             let path = request.url.path().to_string();
@@ -397,6 +409,10 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         }
     }
     let (kind, alertmanager_index, alerts_url) = alertmanager_fields(&p);
+    let alternate = match (&p.alternate, health) {
+        (Some(plan), Health::Down) => Some(try_alternate(&transport, plan, &p, version).await),
+        _ => None,
+    };
     ProbeFacts {
         kind,
         alertmanager_index,
@@ -418,6 +434,40 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         token: claims,
         error_body,
         payload,
+        alternate,
+        nearby_paths,
+    }
+}
+
+/// Scrapes the other access path once, as Prometheus would after the switch.
+async fn try_alternate(
+    transport: &Transport,
+    plan: &alternate::Plan,
+    p: &Planned,
+    version: PrometheusVersion,
+) -> Alternate {
+    let (timeout, body_size_limit) = (p.timeout, p.body_size_limit);
+    let (health, error) = match scrape_request(&plan.url, timeout, body_size_limit, version) {
+        Ok(request) => {
+            let mut consumer = PayloadConsumer::new(p.payload.clone());
+            let fetch = transport.get(&request, &mut consumer).await;
+            let payload = fetch
+                .outcome
+                .as_ref()
+                .ok()
+                .and_then(|response| consumer.facts(response));
+            verdict(&fetch, payload.as_ref().map(|f| &f.summary), version)
+        }
+        Err(e) => (Health::Down, Some(e)),
+    };
+    Alternate {
+        configured: plan.configured,
+        tried: plan.tried,
+        node: plan.node.clone(),
+        url: plan.url.clone(),
+        health,
+        error,
+        relabel_configs: plan.rules.clone(),
     }
 }
 

@@ -4,11 +4,13 @@
 //! The list below is explicit on purpose: adding a template means adding it here, where a reader
 //! sees them all.
 
+mod alternate_path;
 mod forbidden_setting;
 mod loader_diagnostic;
 mod payload_checks;
 mod payload_text;
 mod probe_failure;
+mod probe_http;
 mod probe_text;
 mod probe_warning;
 mod producible;
@@ -60,6 +62,7 @@ pub static TEMPLATES: &[&dyn Template] = &[
     &payload_checks::PayloadNearLimit,
     &payload_checks::PayloadSize,
     &payload_checks::PayloadFamily,
+    &alternate_path::AlternatePath,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Template> {
