@@ -229,6 +229,8 @@ pub fn run_checks(
         vec![not_checked.to_string()],
     )
     .with_scope(scope);
+    report.clusters = report::results::build(&loaded.config, &jobs, probes.as_ref());
+    report.access = report::results::access_checks(&loaded.config, &jobs, probes.as_ref());
     if let Some(probes) = probes {
         report.targets = probes.targets;
     }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -235,26 +235,95 @@ async fn run(planned: Vec<Planned>, version: PrometheusVersion, options: &ProbeO
             (order, probe_one(p, version).await)
         });
     }
-    let show = options.progress && total > 20 && std::io::stderr().is_terminal();
+    let mut bar = Progress::new(options.progress, total);
     let mut done: Vec<(usize, ProbeFacts)> = Vec::with_capacity(total);
     while let Some(joined) = tasks.join_next().await {
         if let Ok(result) = joined {
             done.push(result);
         }
-        if show {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\rprobed {}/{total} targets", done.len());
-            let _ = err.flush();
-        }
+        bar.update(done.len());
     }
-    if show {
-        let _ = write!(std::io::stderr().lock(), "\r\x1b[K");
-    }
+    bar.finish();
     done.sort_by_key(|(order, _)| *order);
     Probes {
         targets: done.into_iter().map(|(_, facts)| facts).collect(),
         duration: start.elapsed(),
     }
+}
+
+/// A one-line progress bar on stderr: `probing [#######.............]  7/19 targets  1.2s`.
+///
+/// Drawn only when stderr is a terminal and `CI` is unset (CI runners that allocate a pseudo
+/// terminal would otherwise fill their logs), `TERM` is not `dumb`, and only once the probes take
+/// longer than [`Progress::DELAY`], so a quick run leaves no trace. Hand-written rather than
+/// indicatif: one line redrawn with `\r` needs no terminal library, and the dependency would add
+/// several crates to every build for it.
+struct Progress {
+    enabled: bool,
+    total: usize,
+    start: Instant,
+    last_draw: Option<Instant>,
+}
+
+impl Progress {
+    const DELAY: Duration = Duration::from_millis(300);
+    const INTERVAL: Duration = Duration::from_millis(100);
+    const WIDTH: usize = 20;
+
+    fn new(wanted: bool, total: usize) -> Progress {
+        let enabled = wanted
+            && total > 0
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("CI").is_none()
+            && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
+        Progress {
+            enabled,
+            total,
+            start: Instant::now(),
+            last_draw: None,
+        }
+    }
+
+    fn update(&mut self, done: usize) {
+        if !self.enabled {
+            return;
+        }
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.start);
+        let due = self
+            .last_draw
+            .is_none_or(|last| now.duration_since(last) >= Self::INTERVAL);
+        if elapsed < Self::DELAY || !due {
+            return;
+        }
+        self.last_draw = Some(now);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r{}", bar_line(done, self.total, elapsed));
+        let _ = err.flush();
+    }
+
+    fn finish(&self) {
+        if self.last_draw.is_some() {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[K");
+            let _ = err.flush();
+        }
+    }
+}
+
+fn bar_line(done: usize, total: usize, elapsed: Duration) -> String {
+    let width = Progress::WIDTH;
+    let filled = (done * width)
+        .checked_div(total)
+        .unwrap_or(width)
+        .min(width);
+    let digits = total.to_string().len();
+    format!(
+        "probing [{}{}] {done:>digits$}/{total} targets {:>5.1}s",
+        "#".repeat(filled),
+        ".".repeat(width - filled),
+        elapsed.as_secs_f64()
+    )
 }
 
 fn alertmanager_fields(p: &Planned) -> (Option<ProbeKind>, Option<usize>, Option<String>) {
@@ -409,4 +478,26 @@ fn redact(text: &str, token: Option<&str>) -> String {
         out = out.replace(t, "<redacted>");
     }
     out
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_fills_with_the_probes_done() {
+        let at = Duration::from_millis(1234);
+        assert_eq!(
+            bar_line(7, 19, at),
+            "probing [#######.............]  7/19 targets   1.2s"
+        );
+        assert_eq!(
+            bar_line(19, 19, at),
+            "probing [####################] 19/19 targets   1.2s"
+        );
+        assert_eq!(
+            bar_line(0, 0, at),
+            "probing [####################] 0/0 targets   1.2s"
+        );
+    }
 }
