@@ -47,7 +47,7 @@ work=$(mktemp -d)
 sim_pid=""
 cleanup() {
   if [ -n "$sim_pid" ]; then kill "$sim_pid" 2>/dev/null || true; wait "$sim_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
+  if [ -n "${FLEET_KEEP:-}" ]; then echo "kept $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -108,8 +108,8 @@ render() { # ready.json > prometheus.yml
   - {target_label: cluster, replacement: \($c.name)}")' "$1"
 }
 
-run() { # label scenario-file
-  local label=$1 scenario=$2 out="$work/$1"
+run() { # id label scenario-file
+  local label=$2 scenario=$3 out="$work/$1"
   mkdir -p "$out"
   mkfifo "$out/stdin"
   # kubesim stops when its stdin closes: hold the fifo open from this shell (fd 9).
@@ -150,6 +150,7 @@ run() { # label scenario-file
        ([$p[] | .scrape_url | capture("//(?<h>[^/]+)/").h] | group_by(.) | map(length) | max // 0),
        ([$p[] | .scrape_url | capture("//(?<h>[^/]+)/").h] | unique | length)]
     | @tsv' "$out/report.json" >"$out/facts.tsv"
+  if [ ! -s "$out/report.json" ]; then echo "fleet-run: prom-preflight wrote no report:" >&2; tail -5 "$out/stderr" >&2; return 1; fi
   local targets up wire bytes per_host_max hosts
   read -r targets up wire bytes per_host_max hosts <"$out/facts.tsv"
   awk -v label="$label" -v t="$targets" -v up="$up" -v wire="$wire" -v bytes="$bytes" \
@@ -181,8 +182,8 @@ run() { # label scenario-file
   fi
 }
 
-run "fleet: 100 KB-1 MB payloads, 1% of cadvisor at 20 MB" "$root/fixtures/scenarios/fleet.yaml"
+run full "fleet: 100 KB-1 MB payloads, 1% of cadvisor at 20 MB" "$root/fixtures/scenarios/fleet.yaml"
 if [ "$small_run" = 1 ]; then
   FLEET_SMALL=1 FLEET_LATENCY_MS="$latency_ms" "$root/benches/support/fleet-scenario.sh" >"$work/fleet-small.yaml"
-  run "fleet: ~1 KB payloads" "$work/fleet-small.yaml"
+  run small "fleet: ~1 KB payloads" "$work/fleet-small.yaml"
 fi
