@@ -6,6 +6,8 @@
 
 mod forbidden_setting;
 mod loader_diagnostic;
+mod payload_checks;
+mod payload_text;
 mod probe_failure;
 mod probe_text;
 mod probe_warning;
@@ -55,6 +57,9 @@ pub static TEMPLATES: &[&dyn Template] = &[
     &forbidden_setting::ForbiddenSetting,
     &probe_failure::ProbeFailure,
     &probe_warning::ProbeWarning,
+    &payload_checks::PayloadNearLimit,
+    &payload_checks::PayloadSize,
+    &payload_checks::PayloadFamily,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Template> {

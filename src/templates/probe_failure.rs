@@ -1,12 +1,14 @@
 //! Template `probe-failure`: for every probed target Prometheus would mark down, exactly one
 //! finding under the check id that explains it (RBAC rule, token, certificate, status, timeout,
-//! body size, or the catch-all `scrape/failed`). Pure: reads probe facts only.
+//! body size, the payload's limits, parse errors and content type, or the catch-all
+//! `scrape/failed`). Pure: reads probe facts only.
 
 use crate::check::finding::Finding;
 use crate::check::input::CheckInput;
 use crate::check::spec::CheckSpec;
 use crate::probe::authz::{Answer, Denial, Scope};
 use crate::probe::{Health, ProbeFacts};
+use crate::templates::payload_text;
 use crate::templates::probe_text::{self, located};
 use crate::templates::{finding, Template};
 use crate::transport::{BodyEnd, FailureKind, TlsProblem};
@@ -29,11 +31,11 @@ pub fn failure_check(p: &ProbeFacts) -> Option<&'static str> {
                 TlsProblem::Other { .. } => "scrape/failed",
             },
             FailureKind::Timeout { .. } => "scrape/timeout",
-            _ => "scrape/failed",
+            _ => catch_all(p),
         });
     }
     let Some(response) = p.response() else {
-        return Some("scrape/failed");
+        return Some(catch_all(p));
     };
     if response.status != 200 {
         return Some(match &p.answer {
@@ -49,8 +51,23 @@ pub fn failure_check(p: &ProbeFacts) -> Option<&'static str> {
     Some(match &response.body.end {
         BodyEnd::LimitReached { .. } => "scrape/body-size-limit",
         BodyEnd::Failed { timeout: true, .. } => "scrape/timeout",
-        _ => "scrape/failed",
+        BodyEnd::Failed { .. } => catch_all(p),
+        _ => p
+            .payload
+            .as_ref()
+            .and_then(|payload| payload_text::failure_check(&payload.summary))
+            .unwrap_or_else(|| catch_all(p)),
     })
+}
+
+/// The check for a failure no specific check explains: an unreachable alertmanager, or a
+/// failed scrape.
+fn catch_all(p: &ProbeFacts) -> &'static str {
+    if p.alertmanager_index.is_some() {
+        "alerting/unreachable"
+    } else {
+        "scrape/failed"
+    }
 }
 
 impl Template for ProbeFailure {
@@ -95,6 +112,24 @@ fn explain(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts) -> Finding {
         ("scrape/http-status", _) => probe_text::http_status(spec, input, p),
         ("scrape/timeout", _) => probe_text::timeout(p),
         ("scrape/body-size-limit", _) => probe_text::body_limit(p),
+        ("alerting/unreachable", _) => match &p.client_error {
+            Some(e) => (
+                format!("the alertmanager entry's HTTP client cannot be built: {e}"),
+                Some("Fix the entry's `tls_config` files (CA, client certificate and key) or its HTTP client settings.".into()),
+            ),
+            None => (format!("the connection fails: {error}"), None),
+        },
+        (
+            "scrape/sample-limit"
+            | "scrape/label-limit"
+            | "scrape/label-length-limit"
+            | "scrape/unparseable"
+            | "scrape/content-type",
+            _,
+        ) => match &p.payload {
+            Some(payload) => payload_text::explain(&payload.summary, input.version),
+            None => (format!("the scrape fails: {error}"), None),
+        },
         _ => match &p.client_error {
             Some(e) => (
                 format!("the job's HTTP client cannot be built, so Prometheus never scrapes it: {e}"),
@@ -102,6 +137,11 @@ fn explain(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts) -> Finding {
             ),
             None => (format!("the scrape fails: {error}"), None),
         },
+    };
+    // Every failure of an alertmanager probe means alerts would be lost; say so first.
+    let message = match &p.alerts_url {
+        Some(url) => format!("Prometheus cannot deliver alerts to {url}: {message}"),
+        None => message,
     };
     let mut f = located(finding(spec, message), input, p);
     f.evidence = Some(probe_text::evidence(p));

@@ -631,6 +631,9 @@ async fn read_body(
         },
     };
     let success = status.is_success();
+    if success {
+        consumer.start(out.content_type.as_deref());
+    }
     let options = &inner.options;
     let sink = if success {
         Sink::new(
