@@ -69,6 +69,12 @@ fn read_groups(path: &Path) -> Result<Vec<TargetGroup>, SdProblem> {
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| invalid(whole_file.clone(), format!("failed to read: {e}")))?;
+    let display = path.to_string_lossy().to_string();
+    if extension == "json" {
+        if let Some(groups) = fast_json::groups(&text, &display) {
+            return Ok(groups);
+        }
+    }
     // JSON is a subset of YAML, so one located reader serves both formats.
     let root = yaml::parse(&text, &file).map_err(|e| invalid(e.location, e.message))?;
     let Some(root) = root else {
@@ -80,7 +86,6 @@ fn read_groups(path: &Path) -> Result<Vec<TargetGroup>, SdProblem> {
             "expected a list of target groups".to_string(),
         ));
     };
-    let display = path.to_string_lossy().to_string();
     items
         .iter()
         .enumerate()
@@ -108,6 +113,10 @@ fn group(node: &Node, index: usize, path: &str) -> Result<TargetGroup, String> {
             None => return Err("target group keys must be strings".to_string()),
         }
     }
+    Ok(finish_group(targets, labels, index, path))
+}
+
+fn finish_group(targets: Vec<String>, mut labels: Labels, index: usize, path: &str) -> TargetGroup {
     labels.insert(
         format!("{}filepath", reserved::META_PREFIX),
         path.to_string(),
@@ -116,11 +125,18 @@ fn group(node: &Node, index: usize, path: &str) -> Result<TargetGroup, String> {
         .into_iter()
         .map(|t| Labels::from([(reserved::ADDRESS.to_string(), t)]))
         .collect();
-    Ok(TargetGroup {
+    TargetGroup {
         source: format!("{path}:{index}"),
         targets,
         labels,
-    })
+    }
+}
+
+fn valid_label_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn strings(node: &Node) -> Option<Vec<String>> {
@@ -145,16 +161,84 @@ fn label_set(node: &Node) -> Result<Labels, String> {
     };
     for (key, value) in entries {
         let name = key.as_scalar().ok_or("label names must be strings")?;
-        let valid = name
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !valid {
+        if !valid_label_name(name) {
             return Err(format!("{name:?} is not a valid label name"));
         }
         let value = value.as_scalar().ok_or("label values must be strings")?;
         labels.insert(name.to_string(), value.to_string());
     }
     Ok(labels)
+}
+
+/// The common case of a `.json` targets file read without a located YAML tree: a list of
+/// objects with string `targets` and string `labels`. Anything else (other value types,
+/// duplicate keys, unknown fields, invalid label names, syntax errors) returns `None`, and the
+/// located reader runs instead, so every problem is still reported where it is and as before.
+mod fast_json {
+    use std::fmt;
+
+    use serde::de::{self, Deserializer, MapAccess, Visitor};
+    use serde::Deserialize;
+
+    use super::{finish_group, valid_label_name};
+    use crate::discover::TargetGroup;
+    use crate::labels::Labels;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Group {
+        #[serde(default)]
+        targets: Option<Vec<String>>,
+        #[serde(default)]
+        labels: Option<StrictLabels>,
+    }
+
+    /// A label set that refuses duplicate and invalid names.
+    struct StrictLabels(Labels);
+
+    impl<'de> Deserialize<'de> for StrictLabels {
+        fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            struct LabelsVisitor;
+            impl<'de> Visitor<'de> for LabelsVisitor {
+                type Value = StrictLabels;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("a map of label names to string values")
+                }
+                fn visit_map<A: MapAccess<'de>>(
+                    self,
+                    mut map: A,
+                ) -> Result<StrictLabels, A::Error> {
+                    let mut labels = Labels::new();
+                    while let Some((name, value)) = map.next_entry::<String, String>()? {
+                        if !valid_label_name(&name) {
+                            return Err(de::Error::custom("invalid label name"));
+                        }
+                        if labels.insert(name, value).is_some() {
+                            return Err(de::Error::custom("duplicate label name"));
+                        }
+                    }
+                    Ok(StrictLabels(labels))
+                }
+            }
+            deserializer.deserialize_map(LabelsVisitor)
+        }
+    }
+
+    pub(super) fn groups(text: &str, path: &str) -> Option<Vec<TargetGroup>> {
+        let parsed: Vec<Group> = serde_json::from_str(text).ok()?;
+        Some(
+            parsed
+                .into_iter()
+                .enumerate()
+                .map(|(index, group)| {
+                    finish_group(
+                        group.targets.unwrap_or_default(),
+                        group.labels.map(|l| l.0).unwrap_or_default(),
+                        index,
+                        path,
+                    )
+                })
+                .collect(),
+        )
+    }
 }

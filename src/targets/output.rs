@@ -4,6 +4,8 @@
 use std::collections::HashSet;
 use std::fmt::Write as _;
 
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
 use crate::config::model::{Config, RelabelRule};
@@ -11,80 +13,123 @@ use crate::discover::SdOutcome;
 use crate::labels::Labels;
 use crate::relabel::{LabelChange, RuleStep};
 use crate::targets::alertmanager::{display_name, AlertmanagerState, AlertmanagerTargets};
-use crate::targets::job::JobTargets;
-use crate::targets::{Target, TargetState};
+use crate::targets::job::{JobTargets, ResolvedTarget};
+use crate::targets::TargetState;
 
 /// With `single`, one array (one job); otherwise an object keyed by job name.
+///
+/// Written by a serializer straight into the output buffer: no JSON value tree is built (at
+/// 10,000 targets the trees cost more than resolving the targets).
 pub fn json(config: &Config, jobs: &[&JobTargets], single: bool, explain: bool) -> String {
-    let arrays: Vec<(String, Value)> = jobs
-        .iter()
-        .map(|job| {
+    let mut out = Vec::with_capacity(4096);
+    let mut serializer = serde_json::Serializer::pretty(&mut out);
+    let written = if single {
+        let entries = jobs.first().map(|job| JobEntries {
+            config,
+            job,
+            explain,
+        });
+        match entries {
+            Some(entries) => entries.serialize(&mut serializer),
+            None => serializer.collect_seq(std::iter::empty::<()>()),
+        }
+    } else {
+        serializer.collect_map(jobs.iter().map(|job| {
             (
                 job_name(config, job),
-                Value::Array(job_entries(config, job, explain)),
+                JobEntries {
+                    config,
+                    job,
+                    explain,
+                },
             )
-        })
-        .collect();
-    let value = if single {
-        arrays
-            .into_iter()
-            .next()
-            .map(|(_, array)| array)
-            .unwrap_or(Value::Array(Vec::new()))
-    } else {
-        Value::Object(arrays.into_iter().collect::<Map<String, Value>>())
+        }))
     };
-    let mut text = serde_json::to_string_pretty(&value).expect("JSON values always serialize");
+    // Writing to a Vec cannot fail, and every key is a string.
+    debug_assert!(written.is_ok());
+    let mut text = String::from_utf8(out).unwrap_or_default();
     text.push('\n');
     text
 }
 
-fn job_name(config: &Config, job: &JobTargets) -> String {
-    config.scrape_configs[job.job_index].job_name.clone()
+fn job_name<'a>(config: &'a Config, job: &JobTargets) -> &'a str {
+    &config.scrape_configs[job.job_index].job_name
 }
 
-/// promtool prints each distinct result once per target group; the same target in two groups is
-/// printed twice.
-fn job_entries(config: &Config, job: &JobTargets, explain: bool) -> Vec<Value> {
-    let scrape = &config.scrape_configs[job.job_index];
-    let mut seen = HashSet::new();
-    let mut entries = Vec::new();
-    for resolved in &job.targets {
-        let mut entry = entry(&resolved.target);
-        let group = (resolved.sd_index, resolved.group_source.as_str());
-        if !seen.insert((group, Value::Object(entry.clone()).to_string())) {
-            continue;
-        }
-        if explain {
-            entry.insert(
-                "relabelTrace".to_string(),
-                trace(&scrape.relabel_configs, &resolved.target.trace),
-            );
-        }
-        entries.push(Value::Object(entry));
-    }
-    entries
+/// The entries of one job. promtool prints each distinct result once per target group; the
+/// same target in two groups is printed twice.
+struct JobEntries<'a> {
+    config: &'a Config,
+    job: &'a JobTargets,
+    explain: bool,
 }
 
-fn entry(target: &Target) -> Map<String, Value> {
-    let mut entry = Map::new();
-    entry.insert("discoveredLabels".to_string(), labels(&target.discovered));
-    match &target.state {
-        TargetState::Active {
-            labels: final_labels,
-            ..
-        } => {
-            entry.insert("labels".to_string(), labels(final_labels));
+static NO_LABELS: Labels = Labels::new();
+
+/// What an entry prints (without its trace): two entries print the same iff these are equal.
+type EntryKey<'a> = (usize, &'a str, &'a Labels, &'a Labels, Option<&'a str>);
+
+fn entry_key(resolved: &ResolvedTarget) -> EntryKey<'_> {
+    let target = &resolved.target;
+    let (labels, error) = match &target.state {
+        TargetState::Active { labels, .. } => (labels, None),
+        TargetState::Dropped { .. } => (&NO_LABELS, None),
+        TargetState::Failed { error } => (&NO_LABELS, Some(error.as_str())),
+    };
+    (
+        resolved.sd_index,
+        resolved.group_source.as_str(),
+        &target.discovered,
+        labels,
+        error,
+    )
+}
+
+impl Serialize for JobEntries<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let scrape = &self.config.scrape_configs[self.job.job_index];
+        let mut seen = HashSet::with_capacity(self.job.targets.len());
+        let mut seq = serializer.serialize_seq(None)?;
+        for resolved in &self.job.targets {
+            let key = entry_key(resolved);
+            if !seen.insert(key) {
+                continue;
+            }
+            let (_, _, discovered, labels, error) = key;
+            let trace = self
+                .explain
+                .then(|| trace(&scrape.relabel_configs, &resolved.target.trace));
+            seq.serialize_element(&Entry {
+                discovered,
+                labels,
+                error,
+                trace,
+            })?;
         }
-        TargetState::Dropped { .. } => {
-            entry.insert("labels".to_string(), json!({}));
-        }
-        TargetState::Failed { error } => {
-            entry.insert("labels".to_string(), json!({}));
-            entry.insert("error".to_string(), Value::String(error.clone()));
-        }
+        seq.end()
     }
-    entry
+}
+
+struct Entry<'a> {
+    discovered: &'a Labels,
+    labels: &'a Labels,
+    error: Option<&'a str>,
+    trace: Option<Value>,
+}
+
+impl Serialize for Entry<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("discoveredLabels", self.discovered)?;
+        map.serialize_entry("labels", self.labels)?;
+        if let Some(error) = self.error {
+            map.serialize_entry("error", error)?;
+        }
+        if let Some(trace) = &self.trace {
+            map.serialize_entry("relabelTrace", trace)?;
+        }
+        map.end()
+    }
 }
 
 fn labels(set: &Labels) -> Value {
