@@ -153,6 +153,10 @@ pub struct TargetsArgs {
     /// Do not use the network: Kubernetes SD entries are reported as not resolved.
     #[arg(long)]
     pub offline: bool,
+    /// Print the `alerting.alertmanagers` targets instead of the jobs' targets, in the shape of
+    /// Prometheus's `/api/v1/alertmanagers` (`activeAlertmanagers`, `droppedAlertmanagers`).
+    #[arg(long, conflicts_with = "job")]
+    pub alertmanagers: bool,
 }
 
 #[derive(Debug, clap::Args)]

@@ -184,8 +184,16 @@ pub fn run_checks(
     let connector = network.as_ref().map(|n| &n.connector as &dyn Connector);
     // The trace tells the relabel checks which rules matched which targets.
     let jobs = targets::resolve(&loaded.config, version, true, connector);
+    let alertmanagers =
+        targets::alertmanager::resolve_alertmanagers(&loaded.config, version, false, connector);
     let probes = match reach {
-        Reach::Live(options) => Some(probe::probe_all(&loaded.config, &jobs, version, options)),
+        Reach::Live(options) => Some(probe::probe_all_with_alertmanagers(
+            &loaded.config,
+            &jobs,
+            &alertmanagers,
+            version,
+            options,
+        )),
         _ => None,
     };
     let checks = registry::with_settings(settings)?;
@@ -193,6 +201,7 @@ pub fn run_checks(
         config: &loaded.config,
         diagnostics: &loaded.diagnostics,
         jobs: &jobs,
+        alertmanagers: &alertmanagers,
         version,
         probes: probes.as_ref(),
     };
@@ -200,7 +209,7 @@ pub fn run_checks(
     let (mode, not_checked) = match reach {
         Reach::Offline => ("offline", "offline run: no discovery over the network and no probes of targets; the findings cover the configuration and the targets resolvable offline"),
         Reach::Discovery => ("network", "targets were discovered but not probed"),
-        Reach::Live(_) => ("live", "alertmanagers are not probed yet, and RBAC is judged from the answers of probes, not from SelfSubjectAccessReview"),
+        Reach::Live(_) => ("live", "RBAC is judged from the answers of probes, not from SelfSubjectAccessReview; alertmanagers are probed at `/api/v2/status`, not sent a test alert"),
     };
     let scope = scope(config_path, &loaded.config, &checks, settings);
     let mut report = Report::new(
@@ -414,6 +423,24 @@ fn targets_command(args: TargetsArgs) -> Result<u8, Error> {
     };
     let network = network(args.offline)?;
     let connector = network.as_ref().map(|n| &n.connector as &dyn Connector);
+    if args.alertmanagers {
+        let sets = targets::alertmanager::resolve_alertmanagers(
+            &loaded.config,
+            version,
+            args.explain,
+            connector,
+        );
+        let text = match args.format {
+            crate::cli::TargetsFormat::Json => {
+                targets::output::alertmanagers_json(&loaded.config, &sets, args.explain)
+            }
+            crate::cli::TargetsFormat::Table => {
+                targets::output::alertmanagers_table(&loaded.config, &sets)
+            }
+        };
+        write_stdout(&text)?;
+        return Ok(exit::OK);
+    }
     let jobs = targets::resolve_jobs(&loaded.config, &indices, version, args.explain, connector);
     let selected: Vec<&JobTargets> = jobs.iter().collect();
     let text = match args.format {

@@ -6,12 +6,15 @@ use crate::config::model::Config;
 use crate::probe::Probes;
 use crate::version::PrometheusVersion;
 
+pub use crate::targets::alertmanager::AlertmanagerTargets;
 pub use crate::targets::job::{JobTargets, ResolvedTarget};
 
 pub struct CheckInput<'a> {
     pub config: &'a Config,
     pub diagnostics: &'a [Diagnostic],
     pub jobs: &'a [JobTargets],
+    /// Each `alerting.alertmanagers` entry after discovery and relabeling.
+    pub alertmanagers: &'a [AlertmanagerTargets],
     pub version: PrometheusVersion,
     /// What probing each active target showed; `None` in offline runs (probe checks stay silent).
     pub probes: Option<&'a Probes>,

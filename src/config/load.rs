@@ -297,10 +297,26 @@ fn read_alertmanager(ctx: &mut Ctx, node: &Node) -> Option<AlertmanagerConfig> {
         .get(ctx, "timeout")
         .and_then(|n| decode::duration(ctx, n))
         .unwrap_or(Duration::from_secs(10));
-    let api_version = f
-        .get(ctx, "api_version")
+    let api_version_node = f.get(ctx, "api_version");
+    let api_version = api_version_node
         .and_then(|n| decode::string(ctx, n))
         .unwrap_or_else(|| "v2".to_string());
+    // 3.0 dropped Alertmanager's v1 API (config/config.go `SupportedAlertmanagerAPIVersions`).
+    let supported: &[&str] = if ctx.version.at_least(3, 0) {
+        &["v2"]
+    } else {
+        &["v1", "v2"]
+    };
+    if !supported.contains(&api_version.as_str()) {
+        ctx.report(Diagnostic::new(
+            Code::InvalidValue,
+            Some(api_version_node.map_or_else(|| node.location.clone(), |n| n.location.clone())),
+            format!(
+                "expected Alertmanager api version to be one of [{}] but got {api_version}",
+                supported.join(" ")
+            ),
+        ));
+    }
     let http = http_client::read_inline(ctx, &mut f);
     let service_discovery = sd::read_all(ctx, &mut f);
     let relabel_configs = f
@@ -312,6 +328,9 @@ fn read_alertmanager(ctx: &mut Ctx, node: &Node) -> Option<AlertmanagerConfig> {
     }
     f.finish(ctx);
     http_client::validate(ctx, &http, &node.location);
+    if relabel_configs.is_empty() {
+        scrape::check_static_targets(ctx, &service_discovery);
+    }
     Some(AlertmanagerConfig {
         location: node.location.clone(),
         scheme,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::config::decode::{self, Ctx, Fields};
 use crate::config::diagnostic::{Code, Diagnostic};
-use crate::config::model::{GlobalConfig, Limits, ScrapeConfig, SdKind};
+use crate::config::model::{GlobalConfig, Limits, ScrapeConfig, SdConfig, SdKind};
 use crate::config::yaml::Node;
 use crate::config::{http_client, relabel_rule, sd};
 
@@ -177,7 +177,7 @@ fn params(ctx: &mut Ctx, node: &Node) -> BTreeMap<String, Vec<String>> {
 fn validate(ctx: &mut Ctx, mut job: ScrapeConfig, node: &Node) -> Option<ScrapeConfig> {
     http_client::validate(ctx, &job.http, &node.location);
     if job.relabel_configs.is_empty() {
-        check_static_targets(ctx, &job);
+        check_static_targets(ctx, &job.service_discovery);
     }
     if !job.metrics_path.starts_with('/') {
         let at = job
@@ -214,8 +214,9 @@ fn validate(ctx: &mut Ctx, mut job: ScrapeConfig, node: &Node) -> Option<ScrapeC
     Some(job)
 }
 
-fn check_static_targets(ctx: &mut Ctx, job: &ScrapeConfig) {
-    for config in &job.service_discovery {
+/// Prometheus's `checkStaticTargets`, run when a job or alertmanager has no `relabel_configs`.
+pub(super) fn check_static_targets(ctx: &mut Ctx, service_discovery: &[SdConfig]) {
+    for config in service_discovery {
         let SdKind::Static(group) = &config.kind else {
             continue;
         };

@@ -17,8 +17,8 @@ use serde::Serialize;
 use crate::transport::Fetch;
 
 pub use request::{accept_header, scrape_request};
-pub use run::probe_all;
-pub use verdict::{verdict, Health};
+pub use run::{probe_all, probe_all_with_alertmanagers};
+pub use verdict::{alertmanager_verdict, verdict, Health};
 
 /// How to probe.
 #[derive(Debug, Clone)]
@@ -84,6 +84,24 @@ pub struct ProbeFacts {
     /// The first bytes of a non-2xx body, as text (never a token).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_body: Option<String>,
+    /// `alertmanager` for an `alerting.alertmanagers` target (then `job` is `alertmanager[N]`,
+    /// `job_index` is `usize::MAX` and `scrape_url` is the `/api/v2/status` URL probed); absent
+    /// for scrape targets.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<ProbeKind>,
+    /// Index into `config.alertmanagers` for an alertmanager probe.
+    #[serde(skip)]
+    pub alertmanager_index: Option<usize>,
+    /// For an alertmanager: the URL Prometheus posts alerts to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alerts_url: Option<String>,
+}
+
+/// What kind of target a probe was for, when it is not a scrape target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProbeKind {
+    Alertmanager,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {

@@ -10,12 +10,14 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::config::model::Config;
+use crate::go_quote::go_quote;
 use crate::labels::{reserved, Labels};
 use crate::probe::request::{scrape_request, target_timeout};
-use crate::probe::verdict::{verdict, Health};
-use crate::probe::{authz, token, ProbeFacts, ProbeOptions, Probes};
-use crate::targets::{JobTargets, TargetState};
-use crate::transport::{BodyConsumer, CountOnly, Transport};
+use crate::probe::verdict::{alertmanager_verdict, verdict, Health};
+use crate::probe::{authz, token, ProbeFacts, ProbeKind, ProbeOptions, Probes};
+use crate::targets::alertmanager::{self, AlertmanagerState, AlertmanagerTargets};
+use crate::targets::{go_url, JobTargets, TargetState};
+use crate::transport::{BodyConsumer, CountOnly, Request, Transport};
 use crate::version::PrometheusVersion;
 
 /// One scrape to probe.
@@ -29,6 +31,8 @@ struct Planned {
     timeout: std::time::Duration,
     body_size_limit: u64,
     transport: Result<Transport, String>,
+    /// For an alertmanager: its index and the URL alerts are posted to.
+    alertmanager: Option<(usize, String)>,
 }
 
 fn plan(
@@ -63,6 +67,54 @@ fn plan(
                 timeout: target_timeout(labels, scrape.scrape_timeout, version),
                 body_size_limit: scrape.limits.body_size_limit,
                 transport: transport.clone(),
+                alertmanager: None,
+            });
+        }
+    }
+    planned
+}
+
+/// One probe per distinct active alertmanager: `GET <scheme>://<address><prefix>/api/v2/status`
+/// through the entry's HTTP client config, within the entry's `timeout`.
+fn plan_alertmanagers(
+    config: &Config,
+    sets: &[AlertmanagerTargets],
+    options: &ProbeOptions,
+) -> Vec<Planned> {
+    let mut planned = Vec::new();
+    for set in sets {
+        let Some(am) = config.alertmanagers.get(set.index) else {
+            continue;
+        };
+        let transport = Transport::new(&am.http, &options.transport).map_err(|e| e.to_string());
+        for (i, target) in set.targets.iter().enumerate() {
+            let AlertmanagerState::Active {
+                labels,
+                url,
+                duplicate: false,
+            } = &target.state
+            else {
+                continue;
+            };
+            let label = |name: &str| labels.get(name).map_or("", String::as_str);
+            let alerts_path = label(alertmanager::ALERTS_PATH);
+            // The status endpoint sits beside the alerts endpoint, also when relabeling moved it.
+            let status = ["/api/v2/alerts", "/api/v1/alerts"]
+                .iter()
+                .find_map(|suffix| alerts_path.strip_suffix(suffix))
+                .map(|prefix| format!("{prefix}/api/v2/status"))
+                .unwrap_or_else(|| alertmanager::status_path(&am.path_prefix));
+            planned.push(Planned {
+                job_index: usize::MAX,
+                job: alertmanager::display_name(set.index),
+                cluster: target.cluster.clone(),
+                target_indices: vec![i],
+                instance: label(reserved::ADDRESS).to_string(),
+                scrape_url: go_url(label(reserved::SCHEME), label(reserved::ADDRESS), &status),
+                timeout: am.timeout,
+                body_size_limit: 0,
+                transport: transport.clone(),
+                alertmanager: Some((set.index, url.clone())),
             });
         }
     }
@@ -76,8 +128,20 @@ pub fn probe_all(
     version: PrometheusVersion,
     options: &ProbeOptions,
 ) -> Probes {
+    probe_all_with_alertmanagers(config, jobs, &[], version, options)
+}
+
+/// Like [`probe_all`], and also every active alertmanager of `alertmanagers`.
+pub fn probe_all_with_alertmanagers(
+    config: &Config,
+    jobs: &[JobTargets],
+    alertmanagers: &[AlertmanagerTargets],
+    version: PrometheusVersion,
+    options: &ProbeOptions,
+) -> Probes {
     crate::transport::install_crypto_provider();
-    let planned = plan(config, jobs, version, options);
+    let mut planned = plan(config, jobs, version, options);
+    planned.extend(plan_alertmanagers(config, alertmanagers, options));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -102,7 +166,11 @@ fn now_unix() -> i64 {
 }
 
 fn unprobed(p: Planned, error: String) -> ProbeFacts {
+    let (kind, alertmanager_index, alerts_url) = alertmanager_fields(&p);
     ProbeFacts {
+        kind,
+        alertmanager_index,
+        alerts_url,
         job_index: p.job_index,
         job: p.job,
         cluster: p.cluster,
@@ -181,6 +249,40 @@ fn payload_consumer(_body_size_limit: u64) -> Box<dyn BodyConsumer> {
     Box::new(CountOnly)
 }
 
+fn alertmanager_fields(p: &Planned) -> (Option<ProbeKind>, Option<usize>, Option<String>) {
+    match &p.alertmanager {
+        Some((index, url)) => (
+            Some(ProbeKind::Alertmanager),
+            Some(*index),
+            Some(url.clone()),
+        ),
+        None => (None, None, None),
+    }
+}
+
+/// The status request of an alertmanager probe: `User-Agent` as Prometheus sends it, no scrape
+/// headers. Go's client refuses schemes other than http and https.
+fn alertmanager_request(
+    url: &str,
+    timeout: std::time::Duration,
+    version: PrometheusVersion,
+) -> Result<Request, String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("failed to parse {url:?}: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(format!(
+            "Get {}: unsupported protocol scheme {}",
+            go_quote(url),
+            go_quote(parsed.scheme())
+        ));
+    }
+    let mut request = Request::get(parsed, timeout);
+    request.headers = vec![(
+        "User-Agent".into(),
+        format!("Prometheus/{}.{}.0", version.major, version.minor),
+    )];
+    Ok(request)
+}
+
 async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
     let transport = match &p.transport {
         Ok(t) => t.clone(),
@@ -189,14 +291,21 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
             return unprobed(p, e);
         }
     };
-    let request = match scrape_request(&p.scrape_url, p.timeout, p.body_size_limit, version) {
+    let request = match &p.alertmanager {
+        Some(_) => alertmanager_request(&p.scrape_url, p.timeout, version),
+        None => scrape_request(&p.scrape_url, p.timeout, p.body_size_limit, version),
+    };
+    let request = match request {
         Ok(r) => r,
         Err(e) => return unprobed(p, e),
     };
     let mut consumer = payload_consumer(p.body_size_limit);
     let probed_at = now_unix();
     let fetch = transport.get(&request, consumer.as_mut()).await;
-    let (health, error) = verdict(&fetch, version);
+    let (health, error) = match &p.alertmanager {
+        Some(_) => alertmanager_verdict(&fetch, version),
+        None => verdict(&fetch, version),
+    };
     let mut answer = None;
     let mut claims = None;
     let mut error_body = None;
@@ -213,7 +322,11 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
             error_body = Some(redact(&text, secrets.iter().map(|s| s.expose())));
         }
     }
+    let (kind, alertmanager_index, alerts_url) = alertmanager_fields(&p);
     ProbeFacts {
+        kind,
+        alertmanager_index,
+        alerts_url,
         job_index: p.job_index,
         job: p.job,
         cluster: p.cluster,

@@ -41,6 +41,20 @@ fn supported_content_type(content_type: Option<&str>) -> bool {
     )
 }
 
+/// Whether Prometheus could deliver alerts to an Alertmanager whose status request went like
+/// `fetch`: a connection, TLS or timeout failure is worded as for a scrape; any 2xx status is
+/// fine (as for `sendOne`), another is `bad response status 404 Not Found`.
+pub fn alertmanager_verdict(fetch: &Fetch, version: PrometheusVersion) -> (Health, Option<String>) {
+    match &fetch.outcome {
+        Err(_) => verdict(fetch, version),
+        Ok(r) if r.status / 100 == 2 => (Health::Up, None),
+        Ok(r) => (
+            Health::Down,
+            Some(format!("bad response status {}", r.status_text)),
+        ),
+    }
+}
+
 /// The health and `lastError` Prometheus would show after one scrape that went like `fetch`.
 pub fn verdict(fetch: &Fetch, version: PrometheusVersion) -> (Health, Option<String>) {
     let response = match &fetch.outcome {

@@ -8,6 +8,7 @@ mod finalize;
 mod tests;
 mod url;
 
+pub mod alertmanager;
 pub mod job;
 pub mod output;
 
@@ -19,7 +20,7 @@ use crate::relabel::{self, RuleStep};
 use crate::version::PrometheusVersion;
 
 pub use finalize::TargetError;
-pub use url::scrape_url;
+pub use url::{go_url, scrape_url};
 
 /// One discovered target after relabeling and finalization.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,9 +6,11 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use crate::config::model::Config;
+use crate::config::model::{Config, RelabelRule};
+use crate::discover::SdOutcome;
 use crate::labels::Labels;
 use crate::relabel::{LabelChange, RuleStep};
+use crate::targets::alertmanager::{display_name, AlertmanagerState, AlertmanagerTargets};
 use crate::targets::job::JobTargets;
 use crate::targets::{Target, TargetState};
 
@@ -56,7 +58,7 @@ fn job_entries(config: &Config, job: &JobTargets, explain: bool) -> Vec<Value> {
         if explain {
             entry.insert(
                 "relabelTrace".to_string(),
-                trace(scrape, &resolved.target.trace),
+                trace(&scrape.relabel_configs, &resolved.target.trace),
             );
         }
         entries.push(Value::Object(entry));
@@ -93,11 +95,11 @@ fn labels(set: &Labels) -> Value {
     )
 }
 
-fn trace(scrape: &crate::config::model::ScrapeConfig, steps: &[RuleStep]) -> Value {
+fn trace(rules: &[RelabelRule], steps: &[RuleStep]) -> Value {
     let steps = steps
         .iter()
         .map(|step| {
-            let rule = scrape.relabel_configs.get(step.rule);
+            let rule = rules.get(step.rule);
             let changes: Vec<Value> = step
                 .changes
                 .iter()
@@ -168,6 +170,134 @@ pub fn table(config: &Config, jobs: &[&JobTargets]) -> String {
             out,
             "{cluster:<cluster_width$}  {job:<job_width$}  {target:<target_width$}  {state}"
         );
+    }
+    out
+}
+
+/// The alertmanagers in the shape of Prometheus's `/api/v1/alertmanagers` data: every entry has
+/// its `url` (what Prometheus lists), plus which `alerting.alertmanagers` entry it belongs to and
+/// its labels. Targets Prometheus discards (an invalid address takes its whole group with it) are
+/// under `invalidAlertmanagers`, and SD entries not resolved in this run under `notResolved`;
+/// both keys appear only when non-empty.
+pub fn alertmanagers_json(config: &Config, sets: &[AlertmanagerTargets], explain: bool) -> String {
+    let (mut active, mut dropped, mut invalid, mut not_resolved) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for set in sets {
+        let rules = config
+            .alertmanagers
+            .get(set.index)
+            .map_or(&[][..], |am| am.relabel_configs.as_slice());
+        for target in &set.targets {
+            let mut entry = Map::new();
+            let name = Value::String(display_name(set.index));
+            match &target.state {
+                AlertmanagerState::Active {
+                    url,
+                    labels: final_labels,
+                    duplicate: false,
+                } => {
+                    entry.insert("url".into(), Value::String(url.clone()));
+                    entry.insert("alertmanager".into(), name);
+                    entry.insert("labels".into(), labels(final_labels));
+                }
+                AlertmanagerState::Active { .. } => continue,
+                AlertmanagerState::Dropped { rule, url } => {
+                    entry.insert("url".into(), Value::String(url.clone()));
+                    entry.insert("alertmanager".into(), name);
+                    entry.insert(
+                        "droppedBy".into(),
+                        json!(rules.get(*rule).map(|r| r.location.to_string())),
+                    );
+                }
+                AlertmanagerState::Invalid { error }
+                | AlertmanagerState::GroupDiscarded { error } => {
+                    entry.insert("alertmanager".into(), name);
+                    entry.insert("error".into(), Value::String(error.clone()));
+                }
+            }
+            entry.insert("discoveredLabels".into(), labels(&target.discovered));
+            if explain {
+                entry.insert("relabelTrace".into(), trace(rules, &target.trace));
+            }
+            match &target.state {
+                AlertmanagerState::Active { .. } => active.push(Value::Object(entry)),
+                AlertmanagerState::Dropped { .. } => dropped.push(Value::Object(entry)),
+                _ => invalid.push(Value::Object(entry)),
+            }
+        }
+        for sd in &set.discovery {
+            if let SdOutcome::NotResolved { mechanism, reason } = &sd.outcome {
+                not_resolved.push(json!({
+                    "alertmanager": display_name(set.index),
+                    "location": sd.location.to_string(),
+                    "mechanism": mechanism,
+                    "reason": reason,
+                }));
+            }
+        }
+    }
+    let mut out = Map::new();
+    out.insert("activeAlertmanagers".into(), Value::Array(active));
+    out.insert("droppedAlertmanagers".into(), Value::Array(dropped));
+    if !invalid.is_empty() {
+        out.insert("invalidAlertmanagers".into(), Value::Array(invalid));
+    }
+    if !not_resolved.is_empty() {
+        out.insert("notResolved".into(), Value::Array(not_resolved));
+    }
+    let mut text =
+        serde_json::to_string_pretty(&Value::Object(out)).expect("JSON values always serialize");
+    text.push('\n');
+    text
+}
+
+/// One line per discovered alertmanager: cluster, entry, URL (or address) and state.
+pub fn alertmanagers_table(config: &Config, sets: &[AlertmanagerTargets]) -> String {
+    let mut rows = Vec::new();
+    for set in sets {
+        let am = config.alertmanagers.get(set.index);
+        for target in &set.targets {
+            let address = target
+                .discovered
+                .get("__address__")
+                .cloned()
+                .unwrap_or_default();
+            let (shown, state) = match &target.state {
+                AlertmanagerState::Active { url, duplicate, .. } => (
+                    url.clone(),
+                    if *duplicate { "duplicate" } else { "active" }.to_string(),
+                ),
+                AlertmanagerState::Dropped { rule, url } => {
+                    let at = am
+                        .and_then(|am| am.relabel_configs.get(*rule))
+                        .map(|r| format!(" at {}", r.location))
+                        .unwrap_or_default();
+                    (url.clone(), format!("dropped by rule {}{at}", rule + 1))
+                }
+                AlertmanagerState::Invalid { error } => (address, format!("failed: {error}")),
+                AlertmanagerState::GroupDiscarded { error } => {
+                    (address, format!("discarded with its group: {error}"))
+                }
+            };
+            let cluster = target.cluster.clone().unwrap_or_else(|| "-".to_string());
+            rows.push([cluster, display_name(set.index), shown, state]);
+        }
+    }
+    rows.sort_by(|a, b| a[0].cmp(&b[0]));
+    rows.insert(
+        0,
+        ["CLUSTER", "ALERTMANAGER", "URL", "STATE"].map(String::from),
+    );
+    let width = |column: usize| {
+        rows.iter()
+            .map(|r| r[column].chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (w0, w1, w2) = (width(0), width(1), width(2));
+    let mut out = String::new();
+    for [cluster, name, url, state] in &rows {
+        let _ = writeln!(out, "{cluster:<w0$}  {name:<w1$}  {url:<w2$}  {state}");
     }
     out
 }

@@ -25,6 +25,18 @@ pub fn scrape_url(labels: &Labels, params: &BTreeMap<String, Vec<String>>) -> St
         label(reserved::ADDRESS),
         label(reserved::METRICS_PATH),
     );
+    let mut url = go_url(scheme, host, path);
+    let query = encode_query(&query_values(labels, params));
+    if !query.is_empty() {
+        url.push('?');
+        url.push_str(&query);
+    }
+    url
+}
+
+/// Go's `(&url.URL{Scheme, Host, Path}).String()`: what Prometheus prints for a URL built from
+/// labels (scrape targets, alertmanagers).
+pub fn go_url(scheme: &str, host: &str, path: &str) -> String {
     let mut url = String::with_capacity(scheme.len() + host.len() + path.len() + 16);
     if !scheme.is_empty() {
         url.push_str(scheme);
@@ -44,12 +56,11 @@ pub fn scrape_url(labels: &Labels, params: &BTreeMap<String, Vec<String>>) -> St
     if !path.is_empty() && !path.starts_with('/') && !host.is_empty() {
         url.push('/');
     }
-    url.push_str(&path);
-    let query = encode_query(&query_values(labels, params));
-    if !query.is_empty() {
-        url.push('?');
-        url.push_str(&query);
+    // RFC 3986 §4.2: a relative path whose first segment has a colon would read as a scheme.
+    if url.is_empty() && path.split('/').next().is_some_and(|s| s.contains(':')) {
+        url.push_str("./");
     }
+    url.push_str(&path);
     url
 }
 

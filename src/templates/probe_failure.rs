@@ -29,11 +29,11 @@ pub fn failure_check(p: &ProbeFacts) -> Option<&'static str> {
                 TlsProblem::Other { .. } => "scrape/failed",
             },
             FailureKind::Timeout { .. } => "scrape/timeout",
-            _ => "scrape/failed",
+            _ => catch_all(p),
         });
     }
     let Some(response) = p.response() else {
-        return Some("scrape/failed");
+        return Some(catch_all(p));
     };
     if response.status != 200 {
         return Some(match &p.answer {
@@ -49,8 +49,18 @@ pub fn failure_check(p: &ProbeFacts) -> Option<&'static str> {
     Some(match &response.body.end {
         BodyEnd::LimitReached { .. } => "scrape/body-size-limit",
         BodyEnd::Failed { timeout: true, .. } => "scrape/timeout",
-        _ => "scrape/failed",
+        _ => catch_all(p),
     })
+}
+
+/// The check for a failure no specific check explains: an unreachable alertmanager, or a
+/// failed scrape.
+fn catch_all(p: &ProbeFacts) -> &'static str {
+    if p.alertmanager_index.is_some() {
+        "alerting/unreachable"
+    } else {
+        "scrape/failed"
+    }
 }
 
 impl Template for ProbeFailure {
@@ -95,6 +105,13 @@ fn explain(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts) -> Finding {
         ("scrape/http-status", _) => probe_text::http_status(spec, input, p),
         ("scrape/timeout", _) => probe_text::timeout(p),
         ("scrape/body-size-limit", _) => probe_text::body_limit(p),
+        ("alerting/unreachable", _) => match &p.client_error {
+            Some(e) => (
+                format!("the alertmanager entry's HTTP client cannot be built: {e}"),
+                Some("Fix the entry's `tls_config` files (CA, client certificate and key) or its HTTP client settings.".into()),
+            ),
+            None => (format!("the connection fails: {error}"), None),
+        },
         _ => match &p.client_error {
             Some(e) => (
                 format!("the job's HTTP client cannot be built, so Prometheus never scrapes it: {e}"),
@@ -102,6 +119,11 @@ fn explain(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts) -> Finding {
             ),
             None => (format!("the scrape fails: {error}"), None),
         },
+    };
+    // Every failure of an alertmanager probe means alerts would be lost; say so first.
+    let message = match &p.alerts_url {
+        Some(url) => format!("Prometheus cannot deliver alerts to {url}: {message}"),
+        None => message,
     };
     let mut f = located(finding(spec, message), input, p);
     f.evidence = Some(probe_text::evidence(p));

@@ -4,21 +4,42 @@
 use crate::check::finding::Finding;
 use crate::check::input::CheckInput;
 use crate::check::spec::CheckSpec;
+use crate::config::model::HttpClientConfig;
 use crate::probe::token::TokenKind;
 use crate::probe::ProbeFacts;
 use crate::transport::certs::rfc3339;
 use crate::transport::{BodyEnd, FailureKind, TlsFacts, TlsProblem};
 
-/// Fills in job, target (the scrape URL) and location (the job entry) of a probe finding.
+/// Fills in job, target (the scrape URL) and location (the job or alertmanager entry) of a
+/// probe finding.
 pub fn located(mut f: Finding, input: &CheckInput, p: &ProbeFacts) -> Finding {
     f.job = Some(p.job.clone());
     f.target = Some(p.scrape_url.clone());
-    f.location = input
-        .config
-        .scrape_configs
-        .get(p.job_index)
-        .map(|j| j.location.clone());
+    f.location = match p.alertmanager_index {
+        Some(i) => input
+            .config
+            .alertmanagers
+            .get(i)
+            .map(|a| a.location.clone()),
+        None => input
+            .config
+            .scrape_configs
+            .get(p.job_index)
+            .map(|j| j.location.clone()),
+    };
     f
+}
+
+/// The HTTP client config the probe went through: the job's, or the alertmanager entry's.
+pub fn http_of<'i>(input: &CheckInput<'i>, p: &ProbeFacts) -> Option<&'i HttpClientConfig> {
+    match p.alertmanager_index {
+        Some(i) => input.config.alertmanagers.get(i).map(|a| &a.http),
+        None => input
+            .config
+            .scrape_configs
+            .get(p.job_index)
+            .map(|s| &s.http),
+    }
 }
 
 fn secs(d: Option<std::time::Duration>) -> String {
@@ -76,19 +97,19 @@ pub fn unauthorized(
     p: &ProbeFacts,
     responder: &str,
 ) -> (String, Option<String>) {
-    let scrape = input.config.scrape_configs.get(p.job_index);
-    let sends_credentials = scrape.is_some_and(|s| {
-        s.http.bearer_token.is_some()
-            || s.http.bearer_token_file.is_some()
-            || s.http.authorization.is_some()
-            || s.http.basic_auth.is_some()
+    let http = http_of(input, p);
+    let sends_credentials = http.is_some_and(|h| {
+        h.bearer_token.is_some()
+            || h.bearer_token_file.is_some()
+            || h.authorization.is_some()
+            || h.basic_auth.is_some()
     });
     let mut message = format!("{responder} did not accept the credentials (HTTP 401)");
     if !sends_credentials {
         message.push_str("; the job sends no credentials");
         return (message, None);
     }
-    if scrape.is_some_and(|s| s.http.basic_auth.is_some()) {
+    if http.is_some_and(|h| h.basic_auth.is_some()) {
         message.push_str("; the job sends basic auth, which Kubernetes does not accept: the API server and kubelets authenticate a service account by its bearer token");
         return (message, None);
     }
@@ -220,6 +241,10 @@ pub fn http_status(
     let mut message = error;
     let mut remediation = None;
     match r.status {
+        404 if p.alertmanager_index.is_some() => {
+            message.push_str("; no Alertmanager API at this path: `path_prefix` must equal Alertmanager's `--web.route-prefix`");
+            remediation = Some("Set the entry's `path_prefix` to the route prefix Alertmanager serves under (its `--web.route-prefix` or the path of `--web.external-url`), or point the entry at an Alertmanager.".to_string());
+        }
         404 => {
             if let Some(near) = near_path(&path) {
                 message.push_str(&format!("; did you mean {near:?}?"));
@@ -236,11 +261,7 @@ pub fn http_status(
             }
         }
         301 | 302 | 303 | 307 | 308 => {
-            let follows = input
-                .config
-                .scrape_configs
-                .get(p.job_index)
-                .is_some_and(|s| s.http.follow_redirects);
+            let follows = http_of(input, p).is_some_and(|h| h.follow_redirects);
             if !follows {
                 message.push_str(&format!(
                     "; the redirect to {} is not followed because the job sets `follow_redirects: false`",

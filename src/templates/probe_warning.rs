@@ -6,7 +6,7 @@ use crate::check::finding::Finding;
 use crate::check::input::CheckInput;
 use crate::check::spec::CheckSpec;
 use crate::probe::{Health, ProbeFacts};
-use crate::templates::probe_text::{evidence, located};
+use crate::templates::probe_text::{self, evidence, located};
 use crate::templates::{finding, Template};
 use crate::transport::certs::rfc3339;
 
@@ -70,11 +70,8 @@ fn insecure_skip_verify(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts) ->
         }
     };
     let mut f = with_facts(finding(spec, message), input, p);
-    if let Some(loc) = input
-        .config
-        .scrape_configs
-        .get(p.job_index)
-        .and_then(|s| s.http.tls.insecure_skip_verify_location.clone())
+    if let Some(loc) =
+        probe_text::http_of(input, p).and_then(|h| h.tls.insecure_skip_verify_location.clone())
     {
         f.location = Some(loc);
     }

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use crate::check::finding::Finding;
 use crate::check::input::CheckInput;
 use crate::check::spec::CheckSpec;
+use crate::config::model::SdKind;
 use crate::labels::{visible, Labels};
+use crate::targets::alertmanager::{self, AlertmanagerState};
 use crate::targets::TargetState;
 use crate::templates::{finding, Template};
 
@@ -46,8 +48,62 @@ impl Template for TargetsInvalid {
                 findings.push(f);
             }
         }
+        findings.extend(invalid_alertmanagers(spec, input));
         findings
     }
+}
+
+/// An alertmanager whose relabeled address is not a valid host makes Prometheus discard its
+/// whole target group; `promtool check config` refuses it for static and file SD.
+fn invalid_alertmanagers(spec: &CheckSpec, input: &CheckInput) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for set in input.alertmanagers {
+        let Some(am) = input.config.alertmanagers.get(set.index) else {
+            continue;
+        };
+        for target in &set.targets {
+            let AlertmanagerState::Invalid { error } = &target.state else {
+                continue;
+            };
+            let discarded = set
+                .targets
+                .iter()
+                .filter(|t| {
+                    t.sd_index == target.sd_index
+                        && t.group_source == target.group_source
+                        && matches!(t.state, AlertmanagerState::GroupDiscarded { .. })
+                })
+                .count();
+            let address = target
+                .discovered
+                .get("__address__")
+                .cloned()
+                .unwrap_or_default();
+            let mut message = format!(
+                "alertmanager {address:?} is not used: {error}; Prometheus discards its whole target group"
+            );
+            if discarded > 0 {
+                message.push_str(&format!(
+                    ", so {discarded} other alertmanager(s) of the group receive no alerts either"
+                ));
+            }
+            let mut f = finding(spec, message);
+            f.job = Some(alertmanager::display_name(set.index));
+            f.target = Some(address);
+            let sd = am.service_discovery.get(target.sd_index);
+            // Without relabeling, loading already refused a static URL target.
+            if am.relabel_configs.is_empty()
+                && sd.is_some_and(|sd| matches!(sd.kind, SdKind::Static(_)))
+            {
+                continue;
+            }
+            f.location = sd.map(|sd| sd.location.clone());
+            f.rejects_config =
+                sd.is_some_and(|sd| matches!(sd.kind, SdKind::Static(_) | SdKind::File(_)));
+            findings.push(f);
+        }
+    }
+    findings
 }
 
 pub struct TargetsLabelCollision;
