@@ -40,6 +40,10 @@ pub enum Command {
     /// Analyze a metrics payload (a file, or `-` for stdin) as Prometheus would scrape it:
     /// size, samples, series, top families, label extremes and verdicts against limits.
     Payload(PayloadArgs),
+    /// Print the minimal ClusterRole/Role and bindings this configuration needs, as a ready
+    /// `kubectl apply -f -` manifest; each rule confirmed with SelfSubjectAccessReview unless
+    /// `--offline`, and over-broad grants marked.
+    Rbac(RbacArgs),
     /// Print the documentation of one check.
     Explain {
         /// The check id, for example `config/unknown-field`.
@@ -157,6 +161,16 @@ pub struct TargetsArgs {
     /// Prometheus's `/api/v1/alertmanagers` (`activeAlertmanagers`, `droppedAlertmanagers`).
     #[arg(long, conflicts_with = "job")]
     pub alertmanagers: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RbacArgs {
+    #[command(flatten)]
+    pub common: CommonArgs,
+    /// Compute from the configuration only: no discovery, no reviews (targets behind
+    /// Kubernetes discovery contribute only their discovery permissions).
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, clap::Args)]

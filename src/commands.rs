@@ -72,6 +72,7 @@ pub fn run(cli: Cli) -> Result<u8, Error> {
             ..
         } => write_docs(&dir),
         Command::Payload(args) => crate::payload_command::run(args),
+        Command::Rbac(args) => crate::rbac_command::run(args),
         Command::Explain { id } => explain(&id),
         Command::Doctor(args) => doctor_command(args),
         Command::Demo { verbose } => demo_command(verbose),
@@ -145,16 +146,16 @@ impl Reach {
 }
 
 /// The tokio runtime and the Kubernetes connector of a networked run.
-struct Network {
+pub(crate) struct Network {
     // Declared first so the connector's handle is dropped before the runtime.
-    connector: HttpConnector,
+    pub(crate) connector: HttpConnector,
     _runtime: tokio::runtime::Runtime,
 }
 
 /// Each discovery request (body included) must finish within this.
 const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(10);
 
-fn network(offline: bool) -> Result<Option<Network>, Error> {
+pub(crate) fn network(offline: bool) -> Result<Option<Network>, Error> {
     if offline {
         return Ok(None);
     }
@@ -196,6 +197,14 @@ pub fn run_checks(
         )),
         _ => None,
     };
+    let access = match reach {
+        Reach::Live(_) => Some(probe::access::review_all(
+            &loaded.config,
+            &probe::access::compute(&loaded.config, &jobs),
+            &probe::access::AccessOptions::default(),
+        )),
+        _ => None,
+    };
     let checks = registry::with_settings(settings)?;
     let input = CheckInput {
         config: &loaded.config,
@@ -204,12 +213,13 @@ pub fn run_checks(
         alertmanagers: &alertmanagers,
         version,
         probes: probes.as_ref(),
+        access: access.as_ref(),
     };
     let findings = settings.apply(check::run_all(&checks, &input));
     let (mode, not_checked) = match reach {
         Reach::Offline => ("offline", "offline run: no discovery over the network and no probes of targets; the findings cover the configuration and the targets resolvable offline"),
         Reach::Discovery => ("network", "targets were discovered but not probed"),
-        Reach::Live(_) => ("live", "RBAC is judged from the answers of probes, not from SelfSubjectAccessReview; alertmanagers are probed at `/api/v2/status`, not sent a test alert"),
+        Reach::Live(_) => ("live", "RBAC is judged from the answers of probes and from SelfSubjectAccessReview (asked without resource names, so grants limited by resourceNames count as missing); alertmanagers are probed at `/api/v2/status`, not sent a test alert"),
     };
     let scope = scope(config_path, &loaded.config, &checks, settings);
     let mut report = Report::new(
@@ -219,8 +229,14 @@ pub fn run_checks(
         vec![not_checked.to_string()],
     )
     .with_scope(scope);
+    report.clusters = report::results::build(&loaded.config, &jobs, probes.as_ref());
+    report.access = report::results::access_checks(&loaded.config, &jobs, probes.as_ref());
     if let Some(probes) = probes {
         report.targets = probes.targets;
+    }
+    if let Some(access) = &access {
+        report.rbac_manifest =
+            Some(crate::rbac_command::manifest_of(access)).filter(|m| !m.is_empty());
     }
     Ok(report)
 }

@@ -26,6 +26,7 @@ mod commands;
 pub mod demo;
 pub mod exit;
 mod payload_command;
+mod rbac_command;
 
 pub use commands::{
     check_live, check_offline, check_offline_mapped, run, run_checks, Error, Reach,

@@ -113,7 +113,10 @@ impl Redactions {
             patterns: vec![
                 (pattern(r"(127\.\d+\.\d+\.\d+):\d+"), "$1:<port>"),
                 // A service's port in a proxy path is the bound one under ephemeral ports.
-                (pattern(r"(/services/[a-z0-9-]+):\d+/proxy"), "$1:<port>/proxy"),
+                (
+                    pattern(r"(/services/[a-z0-9-]+):\d+/proxy"),
+                    "$1:<port>/proxy",
+                ),
                 (
                     pattern(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?"),
                     "<time>",
@@ -157,7 +160,10 @@ fn every_scenario_yields_exactly_its_golden_findings() {
         }
         let want = std::fs::read_to_string(&path).unwrap_or_default();
         if got != want {
-            eprintln!("--- {name}: expected {}\n{want}\n--- got\n{got}", path.display());
+            eprintln!(
+                "--- {name}: expected {}\n{want}\n--- got\n{got}",
+                path.display()
+            );
             differing.push(name);
         }
     }
@@ -241,7 +247,8 @@ fn http_get(addr: &str, path: &str) -> Option<String> {
     write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
     let mut text = String::new();
     stream.read_to_string(&mut text).ok()?;
-    text.split_once("\r\n\r\n").map(|(_, body)| body.to_string())
+    text.split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
 }
 
 /// The kind of failure an error names, in Prometheus's wording (ours) or vmagent's.
@@ -256,7 +263,10 @@ fn failure_class(error: &str) -> String {
     let classes = [
         ("timeout", &["deadline exceeded", "timeout"][..]),
         ("tls", &["x509", "tls:", "certificate"][..]),
-        ("body size", &["body size limit", "max_scrape_size", "maxScrapeSize"][..]),
+        (
+            "body size",
+            &["body size limit", "max_scrape_size", "maxScrapeSize"][..],
+        ),
         ("refused", &["connection refused"][..]),
         ("truncated", &["EOF", "connection reset"][..]),
     ];
@@ -283,8 +293,14 @@ fn compare(name: &str, ours: &Report, theirs: &Verdicts) -> Result<usize, String
             )
         })
         .collect();
-    let ours_only: Vec<_> = our_keys.keys().filter(|k| !theirs.contains_key(*k)).collect();
-    let theirs_only: Vec<_> = theirs.keys().filter(|k| !our_keys.contains_key(*k)).collect();
+    let ours_only: Vec<_> = our_keys
+        .keys()
+        .filter(|k| !theirs.contains_key(*k))
+        .collect();
+    let theirs_only: Vec<_> = theirs
+        .keys()
+        .filter(|k| !our_keys.contains_key(*k))
+        .collect();
     if !ours_only.is_empty() || !theirs_only.is_empty() {
         return Err(format!(
             "{name}: targets differ; only ours {ours_only:?}, only vmagent's {theirs_only:?}"
@@ -292,7 +308,9 @@ fn compare(name: &str, ours: &Report, theirs: &Verdicts) -> Result<usize, String
     }
     for (key, (health, error)) in &our_keys {
         let (their_health, their_error) = &theirs[key];
-        eprintln!("{name} {key:?}: ours {health} {error:?} / vmagent {their_health} {their_error:?}");
+        eprintln!(
+            "{name} {key:?}: ours {health} {error:?} / vmagent {their_health} {their_error:?}"
+        );
         if health != their_health || failure_class(error) != failure_class(their_error) {
             return Err(format!(
                 "{name} {key:?}: ours {health} {error:?}, vmagent {their_health} {their_error:?}"
@@ -309,7 +327,12 @@ fn verdicts_agree_with_vmagent_on_every_scenario() {
     };
     let results = testkit::parallel_map(scenario_names(), 3, move |name| {
         let staged = stage(&name);
-        let config = staged.ready.configs.first().expect("a rendered config").clone();
+        let config = staged
+            .ready
+            .configs
+            .first()
+            .expect("a rendered config")
+            .clone();
         let data = staged.dir.path().join("vmagent-data");
         let theirs = vmagent_verdicts(&vmagent, &config, &data)
             .ok_or_else(|| format!("{name}: vmagent did not scrape every target in time"))?;
@@ -319,7 +342,9 @@ fn verdicts_agree_with_vmagent_on_every_scenario() {
     let mut failures = Vec::new();
     for result in results {
         match result {
-            Ok((name, agreed)) => eprintln!("{name}: {agreed} target verdict(s) agree with vmagent"),
+            Ok((name, agreed)) => {
+                eprintln!("{name}: {agreed} target verdict(s) agree with vmagent")
+            }
             Err(e) => failures.push(e),
         }
     }

@@ -3,6 +3,7 @@
 
 use crate::config::diagnostic::Diagnostic;
 use crate::config::model::Config;
+use crate::probe::access::AccessFacts;
 use crate::probe::Probes;
 use crate::version::PrometheusVersion;
 
@@ -18,4 +19,7 @@ pub struct CheckInput<'a> {
     pub version: PrometheusVersion,
     /// What probing each active target showed; `None` in offline runs (probe checks stay silent).
     pub probes: Option<&'a Probes>,
+    /// What the API servers answered to the access preflight (SelfSubjectAccessReview and
+    /// SelfSubjectRulesReview); `None` unless the run is live.
+    pub access: Option<&'a AccessFacts>,
 }

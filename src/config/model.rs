@@ -66,6 +66,9 @@ pub struct ScrapeConfig {
     pub honor_labels: bool,
     pub honor_timestamps: bool,
     pub limits: Limits,
+    /// `fallback_scrape_protocol` (3.0+), e.g. `PrometheusText0.0.4`: the parser used when a
+    /// target sends a blank or unsupported `Content-Type`.
+    pub fallback_scrape_protocol: Option<String>,
     pub http: HttpClientConfig,
     pub service_discovery: Vec<SdConfig>,
     pub relabel_configs: Vec<RelabelRule>,

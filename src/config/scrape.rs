@@ -86,8 +86,12 @@ fn read_fields(
         .and_then(|n| decode::string(ctx, n))
         .unwrap_or_else(|| "http".to_string());
     let limits = limits(ctx, f, global.limits);
+    let mut fallback_scrape_protocol = None;
     for (name, major, minor) in LATER_FIELDS {
-        f.get_since(ctx, name, major, minor);
+        let node = f.get_since(ctx, name, major, minor);
+        if name == "fallback_scrape_protocol" {
+            fallback_scrape_protocol = node.and_then(|n| decode::string(ctx, n));
+        }
     }
     let http = http_client::read_inline(ctx, f);
     let service_discovery = sd::read_all(ctx, f);
@@ -125,6 +129,7 @@ fn read_fields(
         honor_labels,
         honor_timestamps,
         limits,
+        fallback_scrape_protocol,
         http,
         service_discovery,
         relabel_configs,

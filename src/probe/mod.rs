@@ -4,7 +4,11 @@
 //! with a per-host cap so one API server is not flooded; every probe ends within its target's
 //! scrape timeout.
 
+pub mod access;
+pub mod alternate;
 pub mod authz;
+pub mod nearby;
+pub mod payload;
 mod request;
 mod run;
 pub mod token;
@@ -95,6 +99,17 @@ pub struct ProbeFacts {
     /// For an alertmanager: the URL Prometheus posts alerts to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub alerts_url: Option<String>,
+    /// The 2xx body as the exposition analyzer saw it: counts, families, label extremes, parse
+    /// errors, the content type's verdict, and the limit that stopped the scrape.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payload: Option<payload::PayloadFacts>,
+    /// For a down kubelet target of a `role: node` job: the other access path (direct or
+    /// through the API server proxy), tried with the same client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternate: Option<alternate::Alternate>,
+    /// After a 404: how the well-known metrics paths on the same host answered.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub nearby_paths: Vec<nearby::PathAnswer>,
 }
 
 /// What kind of target a probe was for, when it is not a scrape target.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
@@ -12,12 +12,14 @@ use tokio::task::JoinSet;
 use crate::config::model::Config;
 use crate::go_quote::go_quote;
 use crate::labels::{reserved, Labels};
+use crate::probe::alternate::{self, Alternate};
+use crate::probe::payload::PayloadConsumer;
 use crate::probe::request::{scrape_request, target_timeout};
 use crate::probe::verdict::{alertmanager_verdict, verdict, Health};
-use crate::probe::{authz, token, ProbeFacts, ProbeKind, ProbeOptions, Probes};
+use crate::probe::{authz, nearby, token, ProbeFacts, ProbeKind, ProbeOptions, Probes};
 use crate::targets::alertmanager::{self, AlertmanagerState, AlertmanagerTargets};
 use crate::targets::{go_url, JobTargets, TargetState};
-use crate::transport::{BodyConsumer, CountOnly, Request, Transport};
+use crate::transport::{Request, Transport};
 use crate::version::PrometheusVersion;
 
 /// One scrape to probe.
@@ -30,9 +32,13 @@ struct Planned {
     scrape_url: String,
     timeout: std::time::Duration,
     body_size_limit: u64,
+    /// The analyzer's options: the job's limits and the labels the target adds to each series.
+    payload: Option<crate::exposition::Options>,
     transport: Result<Transport, String>,
     /// For an alertmanager: its index and the URL alerts are posted to.
     alertmanager: Option<(usize, String)>,
+    /// The other access path of a kubelet target, tried when this one fails.
+    alternate: Option<alternate::Plan>,
 }
 
 fn plan(
@@ -66,7 +72,9 @@ fn plan(
                 scrape_url: scrape_url.clone(),
                 timeout: target_timeout(labels, scrape.scrape_timeout, version),
                 body_size_limit: scrape.limits.body_size_limit,
+                payload: Some(crate::probe::payload::options(scrape, labels, version)),
                 transport: transport.clone(),
+                alternate: alternate::plan(scrape, job, resolved, scrape_url, version),
                 alertmanager: None,
             });
         }
@@ -113,8 +121,11 @@ fn plan_alertmanagers(
                 scrape_url: go_url(label(reserved::SCHEME), label(reserved::ADDRESS), &status),
                 timeout: am.timeout,
                 body_size_limit: 0,
+                // An Alertmanager's status is JSON, not an exposition.
+                payload: None,
                 transport: transport.clone(),
                 alertmanager: Some((set.index, url.clone())),
+                alternate: None,
             });
         }
     }
@@ -187,6 +198,9 @@ fn unprobed(p: Planned, error: String) -> ProbeFacts {
         answer: None,
         token: None,
         error_body: None,
+        payload: None,
+        alternate: None,
+        nearby_paths: Vec::new(),
     }
 }
 
@@ -221,21 +235,15 @@ async fn run(planned: Vec<Planned>, version: PrometheusVersion, options: &ProbeO
             (order, probe_one(p, version).await)
         });
     }
-    let show = options.progress && total > 20 && std::io::stderr().is_terminal();
+    let mut bar = Progress::new(options.progress, total);
     let mut done: Vec<(usize, ProbeFacts)> = Vec::with_capacity(total);
     while let Some(joined) = tasks.join_next().await {
         if let Ok(result) = joined {
             done.push(result);
         }
-        if show {
-            let mut err = std::io::stderr().lock();
-            let _ = write!(err, "\rprobed {}/{total} targets", done.len());
-            let _ = err.flush();
-        }
+        bar.update(done.len());
     }
-    if show {
-        let _ = write!(std::io::stderr().lock(), "\r\x1b[K");
-    }
+    bar.finish();
     done.sort_by_key(|(order, _)| *order);
     Probes {
         targets: done.into_iter().map(|(_, facts)| facts).collect(),
@@ -243,10 +251,79 @@ async fn run(planned: Vec<Planned>, version: PrometheusVersion, options: &ProbeO
     }
 }
 
-/// Where the payload goes. The exposition analyzer (samples, series, label limits) plugs in
-/// here; until then bytes are only counted by the transport.
-fn payload_consumer(_body_size_limit: u64) -> Box<dyn BodyConsumer> {
-    Box::new(CountOnly)
+/// A one-line progress bar on stderr: `probing [#######.............]  7/19 targets  1.2s`.
+///
+/// Drawn only when stderr is a terminal and `CI` is unset (CI runners that allocate a pseudo
+/// terminal would otherwise fill their logs), `TERM` is not `dumb`, and only once the probes take
+/// longer than [`Progress::DELAY`], so a quick run leaves no trace. Hand-written rather than
+/// indicatif: one line redrawn with `\r` needs no terminal library, and the dependency would add
+/// several crates to every build for it.
+struct Progress {
+    enabled: bool,
+    total: usize,
+    start: Instant,
+    last_draw: Option<Instant>,
+}
+
+impl Progress {
+    const DELAY: Duration = Duration::from_millis(300);
+    const INTERVAL: Duration = Duration::from_millis(100);
+    const WIDTH: usize = 20;
+
+    fn new(wanted: bool, total: usize) -> Progress {
+        let enabled = wanted
+            && total > 0
+            && std::io::stderr().is_terminal()
+            && std::env::var_os("CI").is_none()
+            && std::env::var_os("TERM").is_none_or(|t| t != "dumb");
+        Progress {
+            enabled,
+            total,
+            start: Instant::now(),
+            last_draw: None,
+        }
+    }
+
+    fn update(&mut self, done: usize) {
+        if !self.enabled {
+            return;
+        }
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.start);
+        let due = self
+            .last_draw
+            .is_none_or(|last| now.duration_since(last) >= Self::INTERVAL);
+        if elapsed < Self::DELAY || !due {
+            return;
+        }
+        self.last_draw = Some(now);
+        let mut err = std::io::stderr().lock();
+        let _ = write!(err, "\r{}", bar_line(done, self.total, elapsed));
+        let _ = err.flush();
+    }
+
+    fn finish(&self) {
+        if self.last_draw.is_some() {
+            let mut err = std::io::stderr().lock();
+            let _ = write!(err, "\r\x1b[K");
+            let _ = err.flush();
+        }
+    }
+}
+
+fn bar_line(done: usize, total: usize, elapsed: Duration) -> String {
+    let width = Progress::WIDTH;
+    let filled = (done * width)
+        .checked_div(total)
+        .unwrap_or(width)
+        .min(width);
+    let digits = total.to_string().len();
+    format!(
+        "probing [{}{}] {done:>digits$}/{total} targets {:>5.1}s",
+        "#".repeat(filled),
+        ".".repeat(width - filled),
+        elapsed.as_secs_f64()
+    )
 }
 
 fn alertmanager_fields(p: &Planned) -> (Option<ProbeKind>, Option<usize>, Option<String>) {
@@ -299,17 +376,27 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         Ok(r) => r,
         Err(e) => return unprobed(p, e),
     };
-    let mut consumer = payload_consumer(p.body_size_limit);
+    let mut consumer = PayloadConsumer::new(p.payload.clone());
     let probed_at = now_unix();
-    let fetch = transport.get(&request, consumer.as_mut()).await;
+    let fetch = transport.get(&request, &mut consumer).await;
+    let payload = fetch
+        .outcome
+        .as_ref()
+        .ok()
+        .and_then(|response| consumer.facts(response));
     let (health, error) = match &p.alertmanager {
         Some(_) => alertmanager_verdict(&fetch, version),
-        None => verdict(&fetch, version),
+        None => verdict(&fetch, payload.as_ref().map(|p| &p.summary), version),
     };
     let mut answer = None;
     let mut claims = None;
     let mut error_body = None;
+    let mut nearby_paths = Vec::new();
     if let Ok(response) = &fetch.outcome {
+        // An Alertmanager's well-known paths are not metrics paths.
+        if response.status == 404 && p.alertmanager.is_none() {
+            nearby_paths = nearby::ask(&transport, &p.scrape_url, p.timeout, version).await;
+        }
         if !response.is_success() {
             let text = response.body_text();
             let path = request.url.path().to_string();
@@ -323,6 +410,10 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         }
     }
     let (kind, alertmanager_index, alerts_url) = alertmanager_fields(&p);
+    let alternate = match (&p.alternate, health) {
+        (Some(plan), Health::Down) => Some(try_alternate(&transport, plan, &p, version).await),
+        _ => None,
+    };
     ProbeFacts {
         kind,
         alertmanager_index,
@@ -343,6 +434,41 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         answer,
         token: claims,
         error_body,
+        payload,
+        alternate,
+        nearby_paths,
+    }
+}
+
+/// Scrapes the other access path once, as Prometheus would after the switch.
+async fn try_alternate(
+    transport: &Transport,
+    plan: &alternate::Plan,
+    p: &Planned,
+    version: PrometheusVersion,
+) -> Alternate {
+    let (timeout, body_size_limit) = (p.timeout, p.body_size_limit);
+    let (health, error) = match scrape_request(&plan.url, timeout, body_size_limit, version) {
+        Ok(request) => {
+            let mut consumer = PayloadConsumer::new(p.payload.clone());
+            let fetch = transport.get(&request, &mut consumer).await;
+            let payload = fetch
+                .outcome
+                .as_ref()
+                .ok()
+                .and_then(|response| consumer.facts(response));
+            verdict(&fetch, payload.as_ref().map(|f| &f.summary), version)
+        }
+        Err(e) => (Health::Down, Some(e)),
+    };
+    Alternate {
+        configured: plan.configured,
+        tried: plan.tried,
+        node: plan.node.clone(),
+        url: plan.url.clone(),
+        health,
+        error,
+        relabel_configs: plan.rules.clone(),
     }
 }
 
@@ -376,5 +502,27 @@ mod tests {
         assert_eq!(out.chars().count(), 1024);
         // Short secrets are not searched for (they would shred ordinary text).
         assert_eq!(redact("abc", ["abc"].into_iter()), "abc");
+    }
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+
+    #[test]
+    fn the_bar_fills_with_the_probes_done() {
+        let at = Duration::from_millis(1234);
+        assert_eq!(
+            bar_line(7, 19, at),
+            "probing [#######.............]  7/19 targets   1.2s"
+        );
+        assert_eq!(
+            bar_line(19, 19, at),
+            "probing [####################] 19/19 targets   1.2s"
+        );
+        assert_eq!(
+            bar_line(0, 0, at),
+            "probing [####################] 0/0 targets   1.2s"
+        );
     }
 }

@@ -19,7 +19,8 @@ pub struct SourceLines {
 }
 
 impl SourceLines {
-    fn line(&mut self, path: &Path, line: u32) -> Option<String> {
+    /// Line `line` (1-based) of `path`, when the file is readable.
+    pub fn line(&mut self, path: &Path, line: u32) -> Option<String> {
         let text = self
             .files
             .entry(path.to_path_buf())

@@ -7,7 +7,12 @@
 //! optional `job`, `cluster`, `target`, `location {file, line, column}`, `message`, optional
 //! `evidence` and `remediation`, `not_checked[]` (strings), and in live runs `targets[]` (one per
 //! probed target: `scrape_url`, `health`, `error` in Prometheus's `lastError` wording, and the
-//! probe's facts). Fields are only ever added within one schema version.
+//! probe's facts), and `clusters[]` (per cluster, `null` for targets attributed to none, and per
+//! job: `counts {up, down, unknown, dropped, failed}` and every resolved target with `state`
+//! (`active`, `dropped` with `dropped_by {rule, action, location}`, `failed` with `error`), final
+//! `labels`, `discovered_labels_count`, `scrape_url`, `health`, `error`, and `probe`: the index of
+//! its facts in `targets[]`, so a program can line it up with Prometheus's `/api/v1/targets`
+//! without the facts written twice). Fields are only ever added within one schema version.
 
 use crate::report::Report;
 

@@ -14,6 +14,7 @@ pub mod human;
 pub mod identity;
 pub mod json;
 pub mod junit;
+pub mod results;
 pub mod sarif;
 pub mod uri;
 
@@ -50,14 +51,25 @@ pub struct Report {
     pub findings: Vec<Finding>,
     /// What this run did not examine, in words (for example discovery that needs the network).
     pub not_checked: Vec<String>,
+    /// Per cluster, per job: every resolved target with its final labels, scrape URL, state,
+    /// health and a reference into `targets` for its probe facts (see [`results`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub clusters: Vec<results::ClusterResult>,
     /// Live runs: every probed target with its `scrape_url`, `health`, `error` (Prometheus's
     /// `lastError` wording) and the facts the probe gathered.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<crate::probe::ProbeFacts>,
+    /// Live runs: the minimal RBAC manifest (ClusterRole/Role and bindings) this configuration
+    /// needs, as `prom-preflight rbac` prints it, each rule confirmed by the API server.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rbac_manifest: Option<String>,
     /// What the run covered; not part of the JSON report, read by reporters that also list what
     /// passed (JUnit) or describe every rule (SARIF).
     #[serde(skip)]
     pub scope: Scope,
+    /// `kubectl auth can-i` questions raised by decoded 403s, for the doctor.
+    #[serde(skip)]
+    pub access: Vec<results::AccessCheck>,
 }
 
 /// The jobs and checks a run covered, and the configuration file it read.
@@ -117,7 +129,10 @@ impl Report {
             findings,
             not_checked,
             scope: Scope::default(),
+            clusters: Vec::new(),
             targets: Vec::new(),
+            rbac_manifest: None,
+            access: Vec::new(),
         };
         report.recount();
         report

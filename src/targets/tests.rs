@@ -28,6 +28,7 @@ fn job() -> ScrapeConfig {
         honor_labels: false,
         honor_timestamps: true,
         limits: Limits::default(),
+        fallback_scrape_protocol: None,
         http: HttpClientConfig::default(),
         service_discovery: Vec::new(),
         relabel_configs: Vec::new(),

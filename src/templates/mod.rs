@@ -4,12 +4,17 @@
 //! The list below is explicit on purpose: adding a template means adding it here, where a reader
 //! sees them all.
 
+mod alternate_path;
 mod forbidden_setting;
 mod loader_diagnostic;
+mod payload_checks;
+mod payload_text;
 mod probe_failure;
+mod probe_http;
 mod probe_text;
 mod probe_warning;
 mod producible;
+mod rbac_access;
 mod relabel_empty_expansion;
 mod relabel_outcomes;
 mod relabel_unknown_source_label;
@@ -55,6 +60,12 @@ pub static TEMPLATES: &[&dyn Template] = &[
     &forbidden_setting::ForbiddenSetting,
     &probe_failure::ProbeFailure,
     &probe_warning::ProbeWarning,
+    &payload_checks::PayloadNearLimit,
+    &payload_checks::PayloadSize,
+    &payload_checks::PayloadFamily,
+    &alternate_path::AlternatePath,
+    &rbac_access::RbacMissingPermission,
+    &rbac_access::RbacOverBroad,
 ];
 
 pub fn find(name: &str) -> Option<&'static dyn Template> {

@@ -1,12 +1,15 @@
 //! Template `probe-failure`: for every probed target Prometheus would mark down, exactly one
 //! finding under the check id that explains it (RBAC rule, token, certificate, status, timeout,
-//! body size, or the catch-all `scrape/failed`). Pure: reads probe facts only.
+//! body size, the payload's limits, parse errors and content type, or the catch-all
+//! `scrape/failed`). Pure: reads probe facts only.
 
 use crate::check::finding::Finding;
 use crate::check::input::CheckInput;
 use crate::check::spec::CheckSpec;
 use crate::probe::authz::{Answer, Denial, Scope};
 use crate::probe::{Health, ProbeFacts};
+use crate::templates::payload_text;
+use crate::templates::probe_http;
 use crate::templates::probe_text::{self, located};
 use crate::templates::{finding, Template};
 use crate::transport::{BodyEnd, FailureKind, TlsProblem};
@@ -25,7 +28,8 @@ pub fn failure_check(p: &ProbeFacts) -> Option<&'static str> {
             } => match problem {
                 TlsProblem::UnknownAuthority => "tls/unknown-authority",
                 TlsProblem::NameMismatch { .. } => "tls/name-mismatch",
-                TlsProblem::Expired { .. } | TlsProblem::NotYetValid { .. } => "tls/expired",
+                TlsProblem::Expired { .. } => "tls/expired",
+                TlsProblem::NotYetValid { .. } => "tls/not-yet-valid",
                 TlsProblem::Other { .. } => "scrape/failed",
             },
             FailureKind::Timeout { .. } => "scrape/timeout",
@@ -43,13 +47,26 @@ pub fn failure_check(p: &ProbeFacts) -> Option<&'static str> {
                 Some(t) if t.expired_at(p.probed_at) => "auth/token-expired",
                 _ => "auth/unauthorized",
             },
-            _ => "scrape/http-status",
+            // Alerts are posted, not scraped: the scrape-specific explanations do not apply.
+            _ if p.alertmanager_index.is_some() => "scrape/http-status",
+            _ => match response.status {
+                404 => "scrape/not-found",
+                301 | 302 | 303 | 307 | 308 => "scrape/redirect-not-followed",
+                503 if probe_http::proxy_unavailable(p).is_some() => "scrape/proxy-backend-down",
+                s if s >= 500 => "scrape/server-error",
+                _ => "scrape/http-status",
+            },
         });
     }
     Some(match &response.body.end {
         BodyEnd::LimitReached { .. } => "scrape/body-size-limit",
         BodyEnd::Failed { timeout: true, .. } => "scrape/timeout",
-        _ => catch_all(p),
+        BodyEnd::Failed { .. } => catch_all(p),
+        _ => p
+            .payload
+            .as_ref()
+            .and_then(|payload| payload_text::failure_check(&payload.summary))
+            .unwrap_or_else(|| catch_all(p)),
     })
 }
 
@@ -99,10 +116,14 @@ fn explain(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts) -> Finding {
         ("auth/unauthorized" | "auth/token-expired", Some(Answer::Unauthorized { responder })) => {
             probe_text::unauthorized(spec, input, p, responder.describe())
         }
-        ("tls/unknown-authority" | "tls/name-mismatch" | "tls/expired", _) => {
+        ("tls/unknown-authority" | "tls/name-mismatch" | "tls/expired" | "tls/not-yet-valid", _) => {
             probe_text::tls_failure(spec, p)
         }
-        ("scrape/http-status", _) => probe_text::http_status(spec, input, p),
+        ("scrape/not-found", _) => probe_http::not_found(spec, p),
+        ("scrape/server-error", _) => probe_http::server_error(p),
+        ("scrape/proxy-backend-down", _) => probe_http::proxy_backend_down(spec, p),
+        ("scrape/redirect-not-followed", _) => probe_http::redirect_not_followed(spec, input, p),
+        ("scrape/http-status", _) => probe_http::other_status(p),
         ("scrape/timeout", _) => probe_text::timeout(p),
         ("scrape/body-size-limit", _) => probe_text::body_limit(p),
         ("alerting/unreachable", _) => match &p.client_error {
@@ -111,6 +132,17 @@ fn explain(spec: &CheckSpec, input: &CheckInput, p: &ProbeFacts) -> Finding {
                 Some("Fix the entry's `tls_config` files (CA, client certificate and key) or its HTTP client settings.".into()),
             ),
             None => (format!("the connection fails: {error}"), None),
+        },
+        (
+            "scrape/sample-limit"
+            | "scrape/label-limit"
+            | "scrape/label-length-limit"
+            | "scrape/unparseable"
+            | "scrape/content-type",
+            _,
+        ) => match &p.payload {
+            Some(payload) => payload_text::explain(&payload.summary, input.version),
+            None => (format!("the scrape fails: {error}"), None),
         },
         _ => match &p.client_error {
             Some(e) => (

@@ -172,12 +172,19 @@ pub fn tls_failure(spec: &CheckSpec, p: &ProbeFacts) -> (String, Option<String>)
     let mut message = error;
     if let Some(leaf) = tls.leaf() {
         message.push_str(&format!(
-            "; the server presented {:?} issued by {:?}, valid for [{}] until {}",
+            "; the server presented {:?} issued by {:?}, valid for [{}] from {} until {}",
             leaf.subject,
             leaf.issuer,
             leaf.sans().collect::<Vec<_>>().join(", "),
+            rfc3339(leaf.not_before),
             rfc3339(leaf.not_after)
         ));
+        if let Some(TlsProblem::NotYetValid { now, not_before }) = &tls.problem {
+            message.push_str(&format!(
+                "; it becomes valid in {}: it was issued with a start date in the future, or this machine's clock is behind",
+                human_secs(not_before - now)
+            ));
+        }
     }
     let remediation = match &tls.problem {
         Some(TlsProblem::NameMismatch { host }) => Some(name_fix(spec, tls, host)),
@@ -215,118 +222,7 @@ fn authority_fix(spec: &CheckSpec, tls: &TlsFacts) -> String {
     out
 }
 
-/// A non-200 status that is not a Kubernetes authorization decision.
-pub fn http_status(
-    spec: &CheckSpec,
-    input: &CheckInput,
-    p: &ProbeFacts,
-) -> (String, Option<String>) {
-    let error = p.error.clone().unwrap_or_default();
-    let Some(r) = p.response() else {
-        return (error, None);
-    };
-    let path = url::Url::parse(&p.scrape_url)
-        .map(|u| u.path().to_string())
-        .unwrap_or_default();
-    let proxied = path.starts_with("/api/v1/") && path.contains("/proxy");
-    let status_message = p
-        .error_body
-        .as_deref()
-        .and_then(|b| serde_json::from_str::<serde_json::Value>(b.trim()).ok())
-        .and_then(|v| {
-            v.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        });
-    let mut message = error;
-    let mut remediation = None;
-    match r.status {
-        404 if p.alertmanager_index.is_some() => {
-            message.push_str("; no Alertmanager API at this path: `path_prefix` must equal Alertmanager's `--web.route-prefix`");
-            remediation = Some("Set the entry's `path_prefix` to the route prefix Alertmanager serves under (its `--web.route-prefix` or the path of `--web.external-url`), or point the entry at an Alertmanager.".to_string());
-        }
-        404 => {
-            if let Some(near) = near_path(&path) {
-                message.push_str(&format!("; did you mean {near:?}?"));
-                remediation = Some(format!(
-                    "Set `metrics_path: {near}` (or fix the relabel rule that sets `__metrics_path__`). {}",
-                    spec.remediation
-                ));
-            }
-        }
-        503 if proxied => {
-            message.push_str("; the API server could not reach the backend behind its proxy");
-            if let Some(m) = &status_message {
-                message.push_str(&format!(" ({m})"));
-            }
-        }
-        301 | 302 | 303 | 307 | 308 => {
-            let follows = http_of(input, p).is_some_and(|h| h.follow_redirects);
-            if !follows {
-                message.push_str(&format!(
-                    "; the redirect to {} is not followed because the job sets `follow_redirects: false`",
-                    r.location.as_deref().unwrap_or("?")
-                ));
-            }
-        }
-        s if s >= 500 => message.push_str("; the target itself failed"),
-        _ => {}
-    }
-    (message, remediation)
-}
-
-/// A well-known metrics path within two edits of `path` (`/metircs` → `/metrics`), keeping an
-/// API server proxy prefix.
-pub fn near_path(path: &str) -> Option<String> {
-    const KNOWN: [&str; 6] = [
-        "/metrics",
-        "/metrics/cadvisor",
-        "/metrics/resource",
-        "/metrics/probes",
-        "/federate",
-        "/stats/summary",
-    ];
-    let (prefix, rest) = match path.find("/proxy/") {
-        Some(i) => path.split_at(i + "/proxy".len()),
-        None => ("", path),
-    };
-    KNOWN
-        .iter()
-        .map(|k| (edit_distance(rest, k), k))
-        .filter(|(d, _)| *d > 0 && *d <= 2)
-        .min()
-        .map(|(_, k)| format!("{prefix}{k}"))
-}
-
-/// Optimal string alignment distance: insertions, deletions, substitutions and adjacent
-/// transpositions (`metircs` is one edit from `metrics`).
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    if a.len().abs_diff(b.len()) > 2 {
-        return usize::MAX;
-    }
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                v = v.min(d[i - 2][j - 2] + 1);
-            }
-            d[i][j] = v;
-        }
-    }
-    d[a.len()][b.len()]
-}
+pub use crate::probe::nearby::near_path;
 
 pub fn timeout(p: &ProbeFacts) -> (String, Option<String>) {
     let phase = match p.failure().map(|f| &f.kind) {
@@ -359,21 +255,4 @@ pub fn body_limit(p: &ProbeFacts) -> (String, Option<String>) {
         ),
         None,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::near_path;
-
-    #[test]
-    fn near_paths() {
-        assert_eq!(near_path("/metircs").as_deref(), Some("/metrics"));
-        assert_eq!(near_path("/metric").as_deref(), Some("/metrics"));
-        assert_eq!(
-            near_path("/api/v1/nodes/n1/proxy/metrics/cadvisr").as_deref(),
-            Some("/api/v1/nodes/n1/proxy/metrics/cadvisor")
-        );
-        assert_eq!(near_path("/metrics"), None);
-        assert_eq!(near_path("/something/else"), None);
-    }
 }

@@ -17,6 +17,9 @@ pub enum Flow {
 /// Receives the uncompressed body in chunks, in order. The exposition analyzer implements this;
 /// [`CountOnly`] just lets the bytes be counted.
 pub trait BodyConsumer: Send {
+    /// Called once before the first chunk of a 2xx body, with the response's `Content-Type`
+    /// (`None` when the header is absent).
+    fn start(&mut self, _content_type: Option<&str>) {}
     fn feed(&mut self, chunk: &[u8]) -> Flow;
     /// Called once when the body ended normally (not on limits, failures or [`Flow::Stop`]).
     fn finish(&mut self) {}
@@ -113,22 +116,23 @@ impl Write for Sink<'_> {
             self.prefix.extend_from_slice(&chunk[..n]);
         }
         self.uncompressed += take as u64;
-        match &mut self.consumer {
-            Some(c) => {
-                if !chunk.is_empty() && c.feed(chunk) == Flow::Stop {
-                    self.end = Some(BodyEnd::ConsumerStopped);
-                    return Err(Self::stop_error());
-                }
-            }
+        let stopped = match &mut self.consumer {
+            Some(c) => !chunk.is_empty() && c.feed(chunk) == Flow::Stop,
             None => {
                 if self.prefix.len() >= self.prefix_cap {
                     self.end = Some(BodyEnd::PrefixOnly);
                     return Err(Self::stop_error());
                 }
+                false
             }
-        }
+        };
+        // A limit reached by this chunk wins over the consumer's stop: it is how the scrape ends.
         if self.uncompressed >= bound {
             self.end = Some(at_bound);
+            return Err(Self::stop_error());
+        }
+        if stopped {
+            self.end = Some(BodyEnd::ConsumerStopped);
             return Err(Self::stop_error());
         }
         Ok(buf.len())
@@ -240,6 +244,32 @@ mod tests {
         assert_eq!(d.push(b"67890"), Err(BodyEnd::LimitReached { limit: 10 }));
         assert_eq!(d.uncompressed(), 10);
         assert_eq!(d.prefix(), b"1234");
+    }
+
+    /// Stops once it has seen `n` bytes, like an analyzer whose own limit is reached.
+    struct StopAfter(usize, usize);
+    impl BodyConsumer for StopAfter {
+        fn feed(&mut self, chunk: &[u8]) -> Flow {
+            self.1 += chunk.len();
+            if self.1 >= self.0 {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
+        }
+    }
+
+    #[test]
+    fn the_limit_wins_over_a_consumer_stopping_on_the_same_chunk() {
+        let mut c = StopAfter(10, 0);
+        let mut d = Decoder::new(false, Sink::new(0, Some(10), u64::MAX, Some(&mut c)));
+        assert_eq!(
+            d.push(b"1234567890abc"),
+            Err(BodyEnd::LimitReached { limit: 10 })
+        );
+        let mut c = StopAfter(5, 0);
+        let mut d = Decoder::new(false, Sink::new(0, Some(10), u64::MAX, Some(&mut c)));
+        assert_eq!(d.push(b"123456"), Err(BodyEnd::ConsumerStopped));
     }
 
     #[test]

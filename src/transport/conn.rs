@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use rustls::pki_types::ServerName;
@@ -474,7 +474,7 @@ fn build_request(
     referer: Option<&str>,
     h2: bool,
     absolute_form: bool,
-) -> Result<hyper::Request<Empty<Bytes>>, HopError> {
+) -> Result<hyper::Request<Full<Bytes>>, HopError> {
     let path_and_query = match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_string(),
@@ -484,7 +484,12 @@ fn build_request(
     } else {
         path_and_query
     };
-    let mut b = hyper::Request::builder().method("GET").uri(uri);
+    let method = if request.body.is_some() {
+        "POST"
+    } else {
+        "GET"
+    };
+    let mut b = hyper::Request::builder().method(method).uri(uri);
     if !h2 {
         let host = match (url.host_str(), url.port()) {
             (Some(h), Some(p)) => format!("{h}:{p}"),
@@ -512,7 +517,8 @@ fn build_request(
         value.set_sensitive(true);
         b = b.header(hyper::header::AUTHORIZATION, value);
     }
-    b.body(Empty::new()).map_err(|e| {
+    let body = Bytes::from(request.body.clone().unwrap_or_default());
+    b.body(Full::new(body)).map_err(|e| {
         FetchFailure::new(FailureKind::Http, format!("failed to build request: {e}")).into()
     })
 }
@@ -631,6 +637,9 @@ async fn read_body(
         },
     };
     let success = status.is_success();
+    if success {
+        consumer.start(out.content_type.as_deref());
+    }
     let options = &inner.options;
     let sink = if success {
         Sink::new(

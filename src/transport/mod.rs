@@ -87,7 +87,7 @@ impl Default for Options {
     }
 }
 
-/// One GET to make.
+/// One GET (or, with a body, one POST) to make.
 #[derive(Debug, Clone)]
 pub struct Request {
     pub url: url::Url,
@@ -98,6 +98,8 @@ pub struct Request {
     /// Stop and report once the uncompressed body reaches this many bytes (Prometheus's
     /// `body_size_limit`; `None` or 0 for none).
     pub body_limit: Option<u64>,
+    /// A body to POST; `None` makes the request a GET.
+    pub body: Option<Vec<u8>>,
 }
 
 impl Request {
@@ -107,6 +109,19 @@ impl Request {
             headers: Vec::new(),
             timeout,
             body_limit: None,
+            body: None,
+        }
+    }
+
+    /// A POST of a JSON document (only `Self*Review` objects are ever posted: read-only toward
+    /// clusters).
+    pub fn post_json(url: url::Url, timeout: Duration, json: Vec<u8>) -> Request {
+        Request {
+            url,
+            headers: vec![("Content-Type".into(), "application/json".into())],
+            timeout,
+            body_limit: None,
+            body: Some(json),
         }
     }
 }

@@ -108,3 +108,108 @@ fn a_broken_settings_file_is_a_located_tool_error() {
         "{stderr}"
     );
 }
+
+/// Custom checks on payload facts, against live exporters: "payload under N bytes for jobs
+/// matching R" and "family X must be present in job Y's payload", each firing where it should
+/// and staying quiet elsewhere.
+#[test]
+fn custom_payload_checks_fire_and_stay_quiet() {
+    let staged = kubesim::Staged::named("payload-faults").expect("the scenario starts");
+    let exporter = |pod: &str| {
+        staged.sim.clusters[0]
+            .exporters
+            .iter()
+            .find(|(name, _)| name == pod)
+            .map(|(_, addr)| addr.to_string())
+            .expect("the scenario has the pod")
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "scrape_configs:\n  - job_name: samples-app\n    scrape_timeout: 5s\n    static_configs: [{{targets: ['{}']}}]\n  - job_name: labels-app\n    scrape_timeout: 5s\n    static_configs: [{{targets: ['{}']}}]\n",
+            exporter("monitoring/many-samples"),
+            exporter("monitoring/many-labels"),
+        ),
+    )
+    .unwrap();
+    let settings = dir.path().join("settings.yml");
+    std::fs::write(
+        &settings,
+        r#"custom:
+  - id: policy/samples-payload-small
+    template: payload-size
+    params: {bytes: 64B, jobs: "samples-.*"}
+    severity: warning
+    summary: Payloads of the samples jobs stay under 64 bytes.
+    remediation: Expose less.
+  - id: policy/samples-payload-under-1kib
+    template: payload-size
+    params: {bytes: 1KiB, jobs: "samples-.*"}
+    severity: warning
+    summary: Payloads of the samples jobs stay under 1 KiB.
+    remediation: Expose less.
+  - id: policy/up-family
+    template: payload-family
+    params: {family: up, jobs: ".*-app"}
+    severity: error
+    summary: Every app exposes `up`.
+    remediation: Add the family to the exporter.
+  - id: policy/wide-family-in-labels-app
+    template: payload-family
+    params: {family: wide, jobs: "labels-app"}
+    severity: error
+    summary: The labels app exposes `wide`.
+    remediation: Add the family to the exporter.
+"#,
+    )
+    .unwrap();
+    let output = crate::support::run(&[
+        "check",
+        config.to_str().unwrap(),
+        "--format",
+        "json",
+        "--checks-config",
+        settings.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "report is JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    });
+    drop(staged);
+
+    let small = findings_of(&report, "policy/samples-payload-small");
+    assert_eq!(small.len(), 1, "{report:#}");
+    assert_eq!(small[0]["job"], "samples-app", "labels-app does not match");
+    let message = small[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(
+            "the payload is 96 bytes uncompressed (10 samples, 10 series), over 64 bytes"
+        ),
+        "{message}"
+    );
+    assert!(findings_of(&report, "policy/samples-payload-under-1kib").is_empty());
+
+    let up = findings_of(&report, "policy/up-family");
+    assert_eq!(up.len(), 1, "{report:#}");
+    assert_eq!(up[0]["job"], "samples-app", "labels-app exposes up");
+    assert!(up[0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("the payload has no `up` family"));
+    assert!(findings_of(&report, "policy/wide-family-in-labels-app").is_empty());
+
+    let payload = &report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["job"] == "samples-app")
+        .expect("the target is in the report")["payload"];
+    assert_eq!(payload["samples"], 10);
+    assert_eq!(payload["top_families"][0]["name"], "a");
+    assert_eq!(payload["verdict"]["health"], "up");
+}

@@ -9,5 +9,6 @@ mod generated;
 mod outputs;
 mod path_map;
 mod payload;
+mod rbac;
 mod support;
 mod targets;

@@ -8,7 +8,7 @@ use prom_preflight::report::{github, human, json, junit, sarif};
 use crate::fixture;
 
 /// Compares `actual` with the golden file `name`, the tool's version replaced by `[VERSION]`.
-fn check_golden(name: &str, actual: &str) {
+pub(crate) fn check_golden(name: &str, actual: &str) {
     let actual = actual.replace(env!("CARGO_PKG_VERSION"), "[VERSION]");
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")

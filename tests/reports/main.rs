@@ -5,3 +5,4 @@
 mod fixture;
 mod formats;
 mod golden;
+mod live;
