@@ -405,7 +405,8 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
             if response.status == 401 {
                 claims = bearer.as_ref().and_then(|t| token::decode(t.expose()));
             }
-            error_body = Some(redact(&text, bearer.as_ref().map(|s| s.expose())));
+            let secrets = transport.wire_secrets();
+            error_body = Some(redact(&text, secrets.iter().map(|s| s.expose())));
         }
     }
     let (kind, alertmanager_index, alerts_url) = alertmanager_fields(&p);
@@ -471,13 +472,37 @@ async fn try_alternate(
     }
 }
 
-/// Keeps at most 1 KiB of an error body and removes the token should a server echo it.
-fn redact(text: &str, token: Option<&str>) -> String {
-    let mut out: String = text.chars().take(1024).collect();
-    if let Some(t) = token.filter(|t| t.len() >= 8) {
-        out = out.replace(t, "<redacted>");
+/// Keeps at most 1 KiB of an error body and removes the credentials should a server echo
+/// them (the token, basic auth's base64 pair, its password). Secrets are removed before the
+/// cut, so a secret straddling the 1 KiB boundary cannot leave a readable prefix.
+fn redact<'a>(text: &str, secrets: impl Iterator<Item = &'a str>) -> String {
+    let mut out = text.to_string();
+    for s in secrets.filter(|s| s.len() >= 8) {
+        out = out.replace(s, "<redacted>");
     }
-    out
+    out.chars().take(1024).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redacts_every_secret_before_cutting() {
+        let body = format!(
+            "{}Bearer SENTINEL-TOKEN and dTpTRU5USU5FTA== pw SENTINEL-PW",
+            "x".repeat(1000)
+        );
+        let out = redact(
+            &body,
+            ["SENTINEL-TOKEN", "dTpTRU5USU5FTA==", "SENTINEL-PW"].into_iter(),
+        );
+        assert!(!out.contains("SENTINEL"), "{out}");
+        assert!(!out.contains("dTpT"), "{out}");
+        assert_eq!(out.chars().count(), 1024);
+        // Short secrets are not searched for (they would shred ordinary text).
+        assert_eq!(redact("abc", ["abc"].into_iter()), "abc");
+    }
 }
 
 #[cfg(test)]

@@ -126,6 +126,27 @@ impl Credentials {
         }
     }
 
+    /// Every secret text these credentials put on the wire, for scrubbing server answers that
+    /// echo them: the header's credentials (bearer token, or basic auth's base64 pair) and
+    /// the basic-auth password itself. Unreadable sources are left out. Secrets: never print.
+    pub fn wire_secrets(&self) -> Vec<Secret> {
+        let mut out = Vec::new();
+        if let Ok(Some(header)) = self.header() {
+            if let Some((_, credentials)) = header.expose().split_once(' ') {
+                out.push(Secret::new(credentials.to_string()));
+            }
+        }
+        if let Credentials::Basic {
+            password: Some(p), ..
+        } = self
+        {
+            if let Ok(pass) = p.read("basic auth password") {
+                out.push(pass);
+            }
+        }
+        out
+    }
+
     /// The bearer token itself, when the credentials are a `Bearer` authorization, so a 401 can
     /// be explained from its claims. A secret: decode it, never print it.
     pub fn bearer_token(&self) -> Option<Secret> {

@@ -238,9 +238,19 @@ pub fn classify(
         Err(E::Expired | E::ExpiredContext { .. }) => Some(TlsProblem::Other {
             detail: "a certificate in the chain has expired".into(),
         }),
-        Err(other) => Some(TlsProblem::Other {
-            detail: format!("{other:?}"),
-        }),
+        Err(other) => {
+            let text = format!("{other:?}");
+            // webpki stops at 6 intermediates; Go's verifier has no depth limit, so a longer
+            // chain Prometheus accepts cannot be judged here: say so instead of a type name.
+            let detail = if text.contains("MaximumPathDepthExceeded") {
+                "the chain has more intermediate certificates than the prober verifies (at most \
+                 6; Go sets no such limit, so Prometheus may accept it)"
+                    .to_string()
+            } else {
+                text
+            };
+            Some(TlsProblem::Other { detail })
+        }
     }
 }
 

@@ -331,6 +331,12 @@ impl Transport {
         self.inner.credentials.bearer_token()
     }
 
+    /// Every secret the config sends (see [`Credentials::wire_secrets`]), to scrub from
+    /// anything a server echoes back. Secrets: never print them.
+    pub fn wire_secrets(&self) -> Vec<Secret> {
+        self.inner.credentials.wire_secrets()
+    }
+
     /// A description of the credentials that names no secret.
     pub fn credentials(&self) -> String {
         self.inner.credentials.describe()

@@ -110,6 +110,15 @@ fn failure(kind: &FailureKind, message: String) -> Failure {
     }
 }
 
+/// An error body with the credentials removed, should the server echo them.
+fn scrub(body: &[u8], secrets: &[crate::config::model::Secret]) -> Vec<u8> {
+    let mut text = String::from_utf8_lossy(body).into_owned();
+    for s in secrets.iter().map(|s| s.expose()).filter(|s| s.len() >= 8) {
+        text = text.replace(s, "<redacted>");
+    }
+    text.into_bytes()
+}
+
 impl KubeGet for HttpKubeGet {
     fn get(&self, path_and_query: &str) -> ApiResponse {
         let text = format!("{}{path_and_query}", self.base);
@@ -160,7 +169,7 @@ impl KubeGet for HttpKubeGet {
                 }),
                 _ => Ok(Reply {
                     status: response.status,
-                    body: response.body_prefix,
+                    body: scrub(&response.body_prefix, &self.transport.wire_secrets()),
                 }),
             },
         };
