@@ -207,11 +207,16 @@ impl Template for PayloadSize {
             if only_without_limit && p.body_size_limit > 0 {
                 continue;
             }
+            let s = &payload.summary;
+            // A body cut short by a failure (timeout, reset) has a size that only says how far
+            // the transfer got; the failure's own finding is the one to act on.
+            if p.health == Health::Down && !s.analysis.complete {
+                continue;
+            }
             let bytes = payload.bytes();
             if bytes <= max {
                 continue;
             }
-            let s = &payload.summary;
             let mut message = format!(
                 "the payload is {}{} uncompressed ({} samples, {} series), over {}",
                 if s.analysis.complete { "" } else { "at least " },
