@@ -428,7 +428,12 @@ fn each_problem_scenario_yields_exactly_its_findings() {
             .count(),
         want.len()
     );
-    assert!(report.findings.iter().all(|f| f.target.is_some()));
+    // Every probe finding names its target; an over-broad grant belongs to an API server.
+    assert!(report
+        .findings
+        .iter()
+        .filter(|f| f.check != "rbac/over-broad")
+        .all(|f| f.target.is_some()));
 
     let facts = |job: &str| {
         report

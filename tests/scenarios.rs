@@ -290,10 +290,19 @@ fn compare(name: &str, ours: &Report, theirs: &Verdicts) -> Result<usize, String
         if is_parse_failure(t) {
             parse_failures.push(key.clone());
         }
-        our_keys.insert(key, (health.to_string(), t.error.clone().unwrap_or_default()));
+        our_keys.insert(
+            key,
+            (health.to_string(), t.error.clone().unwrap_or_default()),
+        );
     }
-    let ours_only: Vec<_> = our_keys.keys().filter(|k| !theirs.contains_key(*k)).collect();
-    let theirs_only: Vec<_> = theirs.keys().filter(|k| !our_keys.contains_key(*k)).collect();
+    let ours_only: Vec<_> = our_keys
+        .keys()
+        .filter(|k| !theirs.contains_key(*k))
+        .collect();
+    let theirs_only: Vec<_> = theirs
+        .keys()
+        .filter(|k| !our_keys.contains_key(*k))
+        .collect();
     if !ours_only.is_empty() || !theirs_only.is_empty() {
         return Err(format!(
             "{name}: targets differ; only ours {ours_only:?}, only vmagent's {theirs_only:?}"
@@ -305,7 +314,9 @@ fn compare(name: &str, ours: &Report, theirs: &Verdicts) -> Result<usize, String
         // vmagent skips lines it cannot parse and keeps the target up; Prometheus fails the
         // scrape (tests/probe.rs compares those verdicts with Prometheus 2.42 itself).
         if parse_failures.contains(key) && their_health == "up" {
-            eprintln!("{name} {key:?}: known vmagent difference, unparseable payload: ours {error:?}");
+            eprintln!(
+                "{name} {key:?}: known vmagent difference, unparseable payload: ours {error:?}"
+            );
             continue;
         }
         if health != their_health || failure_class(error) != failure_class(their_error) {

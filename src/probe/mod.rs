@@ -82,6 +82,10 @@ pub struct ProbeFacts {
     /// A decoded 401/403 answer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub answer: Option<authz::Answer>,
+    /// The claims of the bearer token the job sends, for policies on its lifetime (kept out of
+    /// the report: `token` shows them where they explain a 401).
+    #[serde(skip)]
+    pub bearer_claims: Option<token::TokenClaims>,
     /// The bearer token's claims, decoded when the answer was 401.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<token::TokenClaims>,

@@ -196,6 +196,7 @@ fn unprobed(p: Planned, error: String) -> ProbeFacts {
         client_error: Some(error),
         fetch: None,
         answer: None,
+        bearer_claims: None,
         token: None,
         error_body: None,
         payload: None,
@@ -390,6 +391,9 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
     };
     let mut answer = None;
     let mut claims = None;
+    let bearer_claims = transport
+        .bearer_token()
+        .and_then(|t| token::decode(t.expose()));
     let mut error_body = None;
     let mut nearby_paths = Vec::new();
     if let Ok(response) = &fetch.outcome {
@@ -432,6 +436,7 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         client_error: None,
         fetch: Some(fetch),
         answer,
+        bearer_claims,
         token: claims,
         error_body,
         payload,

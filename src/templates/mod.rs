@@ -11,6 +11,7 @@ mod payload_checks;
 mod payload_text;
 mod probe_failure;
 mod probe_http;
+mod probe_policy;
 mod probe_text;
 mod probe_warning;
 mod producible;
@@ -63,6 +64,8 @@ pub static TEMPLATES: &[&dyn Template] = &[
     &payload_checks::PayloadNearLimit,
     &payload_checks::PayloadSize,
     &payload_checks::PayloadFamily,
+    &probe_policy::ProbeLatency,
+    &probe_policy::TokenValidity,
     &alternate_path::AlternatePath,
     &rbac_access::RbacMissingPermission,
     &rbac_access::RbacOverBroad,

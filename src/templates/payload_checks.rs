@@ -21,7 +21,7 @@ use crate::templates::probe_text::{evidence, located};
 use crate::templates::{finding, Template};
 
 /// Refuses parameters other than `allowed`, and requires `required`.
-fn params_of(
+pub(crate) fn params_of(
     params: &BTreeMap<String, String>,
     required: &[&str],
     optional: &[&str],
@@ -52,16 +52,12 @@ fn params_of(
     Ok(())
 }
 
-fn jobs_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
+pub(crate) fn jobs_regex(pattern: &str) -> Result<regex::Regex, regex::Error> {
     regex::Regex::new(&format!("^(?:{pattern})$"))
 }
 
-/// The probes of jobs matching the spec's `jobs` parameter (all jobs without it) that have a
-/// payload.
-fn payloads<'a>(
-    spec: &CheckSpec,
-    input: &'a CheckInput,
-) -> Vec<(&'a ProbeFacts, &'a PayloadFacts)> {
+/// The probes of jobs matching the spec's `jobs` parameter (all jobs without it).
+pub(crate) fn probes_of<'a>(spec: &CheckSpec, input: &'a CheckInput) -> Vec<&'a ProbeFacts> {
     let Some(probes) = input.probes else {
         return Vec::new();
     };
@@ -74,11 +70,21 @@ fn payloads<'a>(
         .targets
         .iter()
         .filter(|p| jobs.as_ref().is_none_or(|re| re.is_match(&p.job)))
+        .collect()
+}
+
+/// [`probes_of`], for the probes that have a payload.
+fn payloads<'a>(
+    spec: &CheckSpec,
+    input: &'a CheckInput,
+) -> Vec<(&'a ProbeFacts, &'a PayloadFacts)> {
+    probes_of(spec, input)
+        .into_iter()
         .filter_map(|p| p.payload.as_ref().map(|payload| (p, payload)))
         .collect()
 }
 
-fn with_facts(f: Finding, input: &CheckInput, p: &ProbeFacts) -> Finding {
+pub(crate) fn with_facts(f: Finding, input: &CheckInput, p: &ProbeFacts) -> Finding {
     let mut f = located(f, input, p);
     f.evidence = Some(evidence(p));
     f

@@ -213,3 +213,95 @@ fn custom_payload_checks_fire_and_stay_quiet() {
     assert_eq!(payload["top_families"][0]["name"], "a");
     assert_eq!(payload["verdict"]["health"], "up");
 }
+
+#[test]
+fn custom_latency_and_token_checks_fire_and_stay_quiet() {
+    // The node exporter answers after 400 ms; the token the job sends is a bound one, valid for
+    // a year.
+    let mut scenario = kubesim::Scenario::named("payload-slow-first-byte").expect("scenario");
+    for daemon_set in &mut scenario.clusters[0].daemon_sets {
+        if let Some(exporter) = &mut daemon_set.exporter {
+            exporter.first_byte_delay_ms = Some(400);
+        }
+    }
+    let staged = kubesim::Staged::start(scenario).expect("the scenario starts");
+    let cluster = &staged.sim.clusters[0];
+    let exporter = cluster
+        .exporters
+        .iter()
+        .find(|(name, _)| name.contains("node-exporter"))
+        .map(|(_, addr)| addr.to_string())
+        .expect("the scenario has a node exporter");
+    let token = &staged.ready.clusters[0].tokens["monitoring/prometheus"];
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(
+        &config,
+        format!(
+            "scrape_configs:\n  - job_name: slow-app\n    scrape_timeout: 5s\n    authorization: {{credentials_file: {}}}\n    static_configs: [{{targets: ['{exporter}']}}]\n",
+            token.display()
+        ),
+    )
+    .unwrap();
+    let settings = dir.path().join("settings.yml");
+    std::fs::write(
+        &settings,
+        r#"custom:
+  - id: policy/latency-200ms
+    template: probe-latency
+    params: {seconds: 200ms, jobs: "slow-.*"}
+    severity: warning
+    summary: Scrapes of the slow jobs finish within 200 ms.
+    remediation: Make the exporter answer faster.
+  - id: policy/latency-4s
+    template: probe-latency
+    params: {seconds: 4s}
+    severity: warning
+    summary: Every scrape finishes within 4 s.
+    remediation: Make the exporter answer faster.
+  - id: policy/token-400-days
+    template: token-validity
+    params: {days: "400"}
+    severity: error
+    summary: Tokens stay valid for 400 more days.
+    remediation: Use a longer-lived token.
+  - id: policy/token-30-days
+    template: token-validity
+    params: {days: "30", jobs: "slow-app"}
+    severity: error
+    summary: Tokens stay valid for 30 more days.
+    remediation: Renew the token.
+"#,
+    )
+    .unwrap();
+    let output = crate::support::run(&[
+        "check",
+        config.to_str().unwrap(),
+        "--format",
+        "json",
+        "--checks-config",
+        settings.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("report is JSON ({e}): {stdout}"));
+    drop(staged);
+
+    let slow = findings_of(&report, "policy/latency-200ms");
+    assert_eq!(slow.len(), 1, "{report:#}");
+    let message = slow[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("over the 0.200s this policy allows"),
+        "{message}"
+    );
+    assert!(findings_of(&report, "policy/latency-4s").is_empty());
+
+    let token = findings_of(&report, "policy/token-400-days");
+    assert_eq!(token.len(), 1, "{report:#}");
+    let message = token[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains("(for system:serviceaccount:monitoring:prometheus) expires in 36"),
+        "{message}"
+    );
+    assert!(findings_of(&report, "policy/token-30-days").is_empty());
+}
