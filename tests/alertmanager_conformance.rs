@@ -7,14 +7,13 @@
 
 mod support;
 
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
 use support::{crate_root, oracle, parallel_map, preflight_bin, run};
-use testkit::{free_port, wait_for, ProcessGuard};
+use testkit::{free_port, http_get, wait_for, ProcessGuard};
 
 /// Active and dropped URLs, sorted.
 type Urls = (Vec<String>, Vec<String>);
@@ -33,15 +32,6 @@ fn urls(data: &Value) -> Urls {
         urls
     };
     (list("activeAlertmanagers"), list("droppedAlertmanagers"))
-}
-
-fn http_get(addr: &str, path: &str) -> Option<String> {
-    let mut s = std::net::TcpStream::connect(addr).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
-    let mut text = String::new();
-    s.read_to_string(&mut text).ok()?;
-    text.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
 }
 
 /// What Prometheus lists once discovery has settled: two equal answers 1.5s apart.

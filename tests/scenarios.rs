@@ -10,7 +10,6 @@
 //! Re-bless with `UPDATE_GOLDEN=1 cargo test --test scenarios`, then read every changed line.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Duration;
@@ -21,7 +20,7 @@ use prom_preflight::probe::{Health, ProbeOptions};
 use prom_preflight::report::Report;
 use prom_preflight::version::PrometheusVersion;
 use regex::Regex;
-use testkit::ProcessGuard;
+use testkit::{http_get, ProcessGuard};
 
 const LAB_TEMPLATE: &str = include_str!("../fixtures/scenarios/lab.prometheus.yml.tmpl");
 
@@ -239,16 +238,6 @@ fn vmagent_verdicts(vmagent: &Path, config: &Path, data: &Path) -> Option<Verdic
                 .collect(),
         )
     })
-}
-
-fn http_get(addr: &str, path: &str) -> Option<String> {
-    let mut stream = std::net::TcpStream::connect(addr).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    write!(stream, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
-    let mut text = String::new();
-    stream.read_to_string(&mut text).ok()?;
-    text.split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_string())
 }
 
 /// The kind of failure an error names, in Prometheus's wording (ours) or vmagent's.

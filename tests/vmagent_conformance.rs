@@ -16,7 +16,7 @@ use common::{resolve, start, write_config, Started};
 use prom_preflight::targets::TargetState;
 use prom_preflight::version::PrometheusVersion;
 use serde_json::Value;
-use testkit::{free_port, oracle, wait_for, ProcessGuard};
+use testkit::{free_port, http_get, oracle, wait_for, ProcessGuard};
 
 /// Jobs: name, role, extra SD settings (namespaces, selectors, attach_metadata).
 const JOBS: &[(&str, &str, &str)] = &[
@@ -227,18 +227,6 @@ fn vmagent(config_path: &std::path::Path) -> Option<Vmagent> {
         addr,
         _dir: dir,
     })
-}
-
-fn http_get(addr: &str, path: &str) -> Option<String> {
-    use std::io::{Read, Write};
-    let mut s =
-        std::net::TcpStream::connect_timeout(&addr.parse().ok()?, Duration::from_secs(2)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
-    write!(s, "GET {path} HTTP/1.0\r\nHost: {addr}\r\n\r\n").ok()?;
-    let mut buf = Vec::new();
-    s.read_to_end(&mut buf).ok()?;
-    let text = String::from_utf8_lossy(&buf).into_owned();
-    text.split_once("\r\n\r\n").map(|(_, b)| b.to_string())
 }
 
 /// vmagent's active targets once every job has some and the count is stable.

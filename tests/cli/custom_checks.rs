@@ -165,21 +165,7 @@ fn custom_payload_checks_fire_and_stay_quiet() {
 "#,
     )
     .unwrap();
-    let output = crate::support::run(&[
-        "check",
-        config.to_str().unwrap(),
-        "--format",
-        "json",
-        "--checks-config",
-        settings.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
-        panic!(
-            "report is JSON ({e}): {stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        )
-    });
+    let report = live_report(&config, &settings);
     drop(staged);
 
     let small = findings_of(&report, "policy/samples-payload-small");
@@ -274,17 +260,7 @@ fn custom_latency_and_token_checks_fire_and_stay_quiet() {
 "#,
     )
     .unwrap();
-    let output = crate::support::run(&[
-        "check",
-        config.to_str().unwrap(),
-        "--format",
-        "json",
-        "--checks-config",
-        settings.to_str().unwrap(),
-    ]);
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let report: serde_json::Value =
-        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("report is JSON ({e}): {stdout}"));
+    let report = live_report(&config, &settings);
     drop(staged);
 
     let slow = findings_of(&report, "policy/latency-200ms");
@@ -304,4 +280,23 @@ fn custom_latency_and_token_checks_fire_and_stay_quiet() {
         "{message}"
     );
     assert!(findings_of(&report, "policy/token-30-days").is_empty());
+}
+
+/// The JSON report of a live `check` of `config` with the custom checks of `settings`.
+fn live_report(config: &Path, settings: &Path) -> serde_json::Value {
+    let output = crate::support::run(&[
+        "check",
+        config.to_str().unwrap(),
+        "--format",
+        "json",
+        "--checks-config",
+        settings.to_str().unwrap(),
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "report is JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
 }
