@@ -176,7 +176,8 @@ fn now_unix() -> i64 {
         .unwrap_or(0)
 }
 
-fn unprobed(p: Planned, error: String) -> ProbeFacts {
+/// The facts every probe has, before anything was asked: down, with no answer yet.
+fn planned_facts(p: Planned, probed_at: i64) -> ProbeFacts {
     let (kind, alertmanager_index, alerts_url) = alertmanager_fields(&p);
     ProbeFacts {
         kind,
@@ -190,10 +191,10 @@ fn unprobed(p: Planned, error: String) -> ProbeFacts {
         scrape_url: p.scrape_url,
         timeout: p.timeout,
         body_size_limit: p.body_size_limit,
-        probed_at: now_unix(),
+        probed_at,
         health: Health::Down,
-        error: Some(error.clone()),
-        client_error: Some(error),
+        error: None,
+        client_error: None,
         fetch: None,
         answer: None,
         bearer_claims: None,
@@ -202,6 +203,14 @@ fn unprobed(p: Planned, error: String) -> ProbeFacts {
         payload: None,
         alternate: None,
         nearby_paths: Vec::new(),
+    }
+}
+
+fn unprobed(p: Planned, error: String) -> ProbeFacts {
+    ProbeFacts {
+        error: Some(error.clone()),
+        client_error: Some(error),
+        ..planned_facts(p, now_unix())
     }
 }
 
@@ -405,35 +414,20 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
             let text = response.body_text();
             let path = request.url.path().to_string();
             answer = authz::decode(response.status, &text, &path);
-            let bearer = transport.bearer_token();
             if response.status == 401 {
-                claims = bearer.as_ref().and_then(|t| token::decode(t.expose()));
+                claims = bearer_claims.clone();
             }
             let secrets = transport.wire_secrets();
             error_body = Some(redact(&text, secrets.iter().map(|s| s.expose())));
         }
     }
-    let (kind, alertmanager_index, alerts_url) = alertmanager_fields(&p);
     let alternate = match (&p.alternate, health) {
         (Some(plan), Health::Down) => Some(try_alternate(&transport, plan, &p, version).await),
         _ => None,
     };
     ProbeFacts {
-        kind,
-        alertmanager_index,
-        alerts_url,
-        job_index: p.job_index,
-        job: p.job,
-        cluster: p.cluster,
-        target_indices: p.target_indices,
-        instance: p.instance,
-        scrape_url: p.scrape_url,
-        timeout: p.timeout,
-        body_size_limit: p.body_size_limit,
-        probed_at,
         health,
         error,
-        client_error: None,
         fetch: Some(fetch),
         answer,
         bearer_claims,
@@ -442,6 +436,7 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
         payload,
         alternate,
         nearby_paths,
+        ..planned_facts(p, probed_at)
     }
 }
 
