@@ -19,6 +19,8 @@
 #
 # Usage: benches/fleet-run.sh [--skip-small] [--concurrency N]
 # Needs: jq, python3 (loopback measurement), /usr/bin/time (Debian `time`).
+# FLEET_PERF=1 also records flat CPU profiles of both processes with `perf` (kept with FLEET_KEEP=1);
+# the wall and RSS figures of such a run include perf's overhead on prom-preflight.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -126,8 +128,18 @@ run() { # id label scenario-file
   local sim_cpu0 load0
   sim_cpu0=$(cpu_of "$sim_pid")
   load0=$(load)
-  /usr/bin/time -v -o "$out/time.txt" "$ours" check "$out/prometheus.yml" \
+  local perf_pid=""
+  if [ -n "${FLEET_PERF:-}" ]; then
+    # Opt-in CPU profiles of both processes (flat, cpu-clock): `perf report -i FILE`.
+    perf record -q -e cpu-clock -F 499 -p "$sim_pid" -o "$out/perf.kubesim" 2>/dev/null &
+    perf_pid=$!
+    set -- perf record -q -e cpu-clock -F 499 -o "$out/perf.prom-preflight" --
+  else
+    set --
+  fi
+  /usr/bin/time -v -o "$out/time.txt" "$@" "$ours" check "$out/prometheus.yml" \
     --concurrency "$concurrency" --format json --fail-on never >"$out/report.json" 2>"$out/stderr" || true
+  if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
   local sim_cpu1 load1
   sim_cpu1=$(cpu_of "$sim_pid")
   load1=$(load)
@@ -141,8 +153,8 @@ run() { # id label scenario-file
   rss=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$out/time.txt")
   user=$(awk -F': ' '/User time/ { print $2 }' "$out/time.txt")
   sys=$(awk -F': ' '/System time/ { print $2 }' "$out/time.txt")
-  # Probe facts: every object with a scrape_url and a health.
-  jq -r '[.. | objects | select(has("scrape_url") and has("health"))] as $p
+  # Probe facts: one entry per probed target in `.targets` (`.clusters` repeats them per job).
+  jq -r '[.targets[] | select(has("scrape_url") and has("health"))] as $p
     | [($p | length),
        ($p | map(select(.health == "up")) | length),
        ($p | map(.fetch.outcome.Ok.body.compressed_bytes // .fetch.outcome.body.compressed_bytes // 0) | add // 0),
@@ -177,7 +189,7 @@ run() { # id label scenario-file
   }'
   if [ "$up" != "$targets" ]; then
     echo "note: $((targets - up)) targets were not up; first errors:"
-    jq -r '[.. | objects | select(has("scrape_url") and has("health")) | select(.health != "up") | .error] | group_by(.) | map("  \(length) x \(.[0])") | .[:5][]' "$out/report.json"
+    jq -r '[.targets[] | select(.health != "up") | .error] | group_by(.) | map("  \(length) x \(.[0])") | .[:5][]' "$out/report.json"
     echo
   fi
 }
