@@ -10,7 +10,9 @@ use crate::commands::{write_stdout, Error};
 use crate::exit;
 use crate::exposition::{self, Analyzer, Flow, GzipAnalyzer, Limits, Options};
 
-const CHUNK: usize = 256 * 1024;
+/// Small enough that the buffer stays in the CPU's L2 cache between the kernel's copy into it and
+/// the analyzer's pass over it: with 256 KiB the `read` copy alone took a quarter of the run.
+const CHUNK: usize = 64 * 1024;
 
 fn options(args: &PayloadArgs) -> Options {
     Options {
