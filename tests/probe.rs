@@ -5,11 +5,10 @@
 
 mod support;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-use testkit::http_get;
+use std::process::Command;
+use std::time::Duration;
 
 use kubesim::{Options, RunningSim, Scenario, Sim};
 use prom_preflight::probe::authz::Answer;
@@ -499,15 +498,6 @@ fn class(error: &str) -> &str {
     }
 }
 
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn verdicts_agree_with_prometheus_2_42() {
     let Some(bin) = support::oracle("prometheus", "probe verdicts (health, lastError)") else {
@@ -516,59 +506,11 @@ fn verdicts_agree_with_prometheus_2_42() {
     let dir = tempfile::tempdir().unwrap();
     let (_sims, jobs) = world(dir.path());
     let config = write_config(dir.path(), &jobs);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let _prometheus = Guard(
-        Command::new(bin)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--web.listen-address={addr}"))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg("--log.level=error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus starts"),
-    );
+    let prometheus = testkit::prometheus::start(&bin, &config, &[]);
     let ours = live(&config);
-    let started = Instant::now();
-    let theirs: BTreeMap<String, (String, String)> = loop {
-        let parsed = http_get(&addr, "/api/v1/targets")
-            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok());
-        if let Some(active) = parsed
-            .as_ref()
-            .and_then(|v| v["data"]["activeTargets"].as_array())
-        {
-            let m: BTreeMap<String, (String, String)> = active
-                .iter()
-                .filter(|t| t["health"] != "unknown")
-                .map(|t| {
-                    (
-                        t["scrapePool"].as_str().unwrap_or_default().to_string(),
-                        (
-                            t["health"].as_str().unwrap_or_default().to_string(),
-                            t["lastError"].as_str().unwrap_or_default().to_string(),
-                        ),
-                    )
-                })
-                .collect();
-            if m.len() == jobs.len() {
-                break m;
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "prometheus did not scrape every job"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    };
+    let theirs = prometheus
+        .verdicts("scrapePool", jobs.len())
+        .expect("prometheus did not scrape every job");
     let mut agree = 0;
     for t in &ours.targets {
         let (health, last_error) = &theirs[&t.job];
@@ -693,62 +635,11 @@ fn secrets_appear_in_no_output_or_error() {
 }
 
 /// Starts Prometheus 2.42 on `config` and returns every active target's (health, lastError)
-/// once each was scraped, keyed by scrape URL.
-fn prometheus_targets(
-    bin: &Path,
-    config: &Path,
-    data: &Path,
-    want: usize,
-) -> BTreeMap<String, (String, String)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let _prometheus = Guard(
-        Command::new(bin)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--web.listen-address={addr}"))
-            .arg(format!("--storage.tsdb.path={}", data.display()))
-            .arg("--log.level=error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus starts"),
-    );
-    let started = Instant::now();
-    loop {
-        let parsed = http_get(&addr, "/api/v1/targets")
-            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok());
-        if let Some(active) = parsed
-            .as_ref()
-            .and_then(|v| v["data"]["activeTargets"].as_array())
-        {
-            let m: BTreeMap<String, (String, String)> = active
-                .iter()
-                .filter(|t| t["health"] != "unknown")
-                .map(|t| {
-                    (
-                        t["scrapeUrl"].as_str().unwrap_or_default().to_string(),
-                        (
-                            t["health"].as_str().unwrap_or_default().to_string(),
-                            t["lastError"].as_str().unwrap_or_default().to_string(),
-                        ),
-                    )
-                })
-                .collect();
-            if m.len() == want {
-                return m;
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "prometheus did not scrape every target"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
+/// once `want` were scraped, keyed by scrape URL.
+fn prometheus_targets(bin: &Path, config: &Path, want: usize) -> testkit::Verdicts {
+    testkit::prometheus::start(bin, config, &[])
+        .verdicts("scrapeUrl", want)
+        .expect("prometheus did not scrape every target")
 }
 
 /// The relabel rules `scrape/alternate-path-works` suggests, appended to the job, make real
@@ -819,14 +710,14 @@ fn suggested_access_path_works_in_prometheus_2_42() {
     let fixed_path = dir.path().join("fixed.yml");
     std::fs::write(&fixed_path, &fixed).unwrap();
 
-    let before = prometheus_targets(&bin, &before_path, &dir.path().join("data-before"), 2);
+    let before = prometheus_targets(&bin, &before_path, 2);
     assert!(
         before
             .values()
             .all(|(h, e)| h == "down" && e == "server returned HTTP status 403 Forbidden"),
         "{before:?}"
     );
-    let after = prometheus_targets(&bin, &fixed_path, &dir.path().join("data-after"), 2);
+    let after = prometheus_targets(&bin, &fixed_path, 2);
     let tried: BTreeSet<&str> = alternates.iter().map(|a| a.url.as_str()).collect();
     assert_eq!(
         after.keys().map(String::as_str).collect::<BTreeSet<_>>(),
