@@ -302,7 +302,12 @@ fn check_command(args: CheckArgs) -> Result<u8, Error> {
     let cwd = report::uri::current_dir();
     for output in &outputs {
         let text = match output.format {
-            ReportFormat::Json => report::json::render(&report),
+            ReportFormat::Json => {
+                write_output(output.path.as_deref(), |out| {
+                    report::json::write(&report, out)
+                })?;
+                continue;
+            }
             ReportFormat::Junit => report::junit::render(&report),
             ReportFormat::Sarif => report::sarif::render(&report, cwd.as_deref()),
             ReportFormat::Github => report::github::render(&report, cwd.as_deref()),
@@ -314,13 +319,7 @@ fn check_command(args: CheckArgs) -> Result<u8, Error> {
                 report::human::render(&report, &mut report::human::SourceLines::default())
             }
         };
-        match &output.path {
-            None => write_stdout(&text)?,
-            Some(path) => std::fs::write(path, text).map_err(|source| Error::WriteFile {
-                path: path.clone(),
-                source,
-            })?,
-        }
+        write_output(output.path.as_deref(), |out| out.write_all(text.as_bytes()))?;
     }
     Ok(exit_code(&report, args.fail_on))
 }
@@ -560,12 +559,29 @@ fn man_page() -> Result<u8, Error> {
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error.
 pub(crate) fn write_stdout(text: &str) -> Result<(), Error> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
+    write_output(None, |out| out.write_all(text.as_bytes()))
+}
+
+/// Writes through a buffer to stdout (`None`; a closed pipe is not an error) or to a file.
+fn write_output(
+    path: Option<&std::path::Path>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<(), Error> {
+    let written = |sink: &mut dyn Write| {
+        let mut out = std::io::BufWriter::with_capacity(64 * 1024, sink);
+        write(&mut out)?;
+        out.flush()
+    };
+    match path {
+        None => match written(&mut std::io::stdout().lock()) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => Ok(other?),
+        },
+        Some(path) => std::fs::File::create(path)
+            .and_then(|mut file| written(&mut file))
+            .map_err(|source| Error::WriteFile {
+                path: path.to_path_buf(),
+                source,
+            }),
     }
 }

@@ -3,7 +3,7 @@
 //! never by the payload.
 
 use super::content_type::{self, Format};
-use super::families::{FamilyTable, MetricType, Seen, SeriesSet};
+use super::families::{FamilyTable, MetricType, SeriesSet};
 use super::limits::{self, CheckedLabel, Failure, Limits};
 use super::scan::{LineKind, ScanSettings, Scanner};
 use super::summary::{Analysis, LabelAt, LabelCount, LongestLabel, ParseError, Summary, Verdict};
@@ -29,8 +29,8 @@ pub struct Analyzer {
     bytes: u64,
     lines: u64,
     samples: u64,
-    series_count: u64,
-    duplicates: u64,
+    /// Samples counted as series without being remembered (past `max_tracked_series`).
+    untracked_series: u64,
     parse_errors: u64,
     first_parse_errors: Vec<ParseError>,
     invalid_utf8: u64,
@@ -79,8 +79,7 @@ impl Analyzer {
             bytes: 0,
             lines: 0,
             samples: 0,
-            series_count: 0,
-            duplicates: 0,
+            untracked_series: 0,
             parse_errors: 0,
             first_parse_errors: Vec::new(),
             invalid_utf8: 0,
@@ -259,12 +258,10 @@ impl Analyzer {
         };
         let family = &mut self.families.families[id as usize];
         family.samples += 1;
-        match self.series.insert(line.series_hash) {
-            Seen::New | Seen::Untracked => {
-                family.series += 1;
-                self.series_count += 1;
-            }
-            Seen::Duplicate => self.duplicates += 1,
+        if !self.series.record(line.series_hash, id) {
+            // Past the cap: counted as a new series, so the totals are an upper bound.
+            family.series += 1;
+            self.untracked_series += 1;
         }
 
         let targets = self.options.target_labels.len() as u64;
@@ -410,7 +407,16 @@ impl Analyzer {
             (None, Format::Protobuf) => "unknown",
             (None, _) => "up",
         };
-        let mut top = self.families.families.clone();
+        let overflowed = self.series.overflowed;
+        let families_len = self.families.len() as u64;
+        let families_exact = !self.families.pooled();
+        let mut families = self.families.families;
+        let counted = self.series.count(families.len());
+        for (family, distinct) in families.iter_mut().zip(&counted.per_family) {
+            family.series += distinct;
+        }
+        let series = self.untracked_series + counted.per_family.iter().sum::<u64>();
+        let mut top = families.clone();
         top.sort_by(|a, b| b.series.cmp(&a.series).then_with(|| a.name.cmp(&b.name)));
         top.truncate(self.options.top_families);
         let (stopped, stopped_at_line) = match self.stopped {
@@ -424,11 +430,11 @@ impl Analyzer {
             compressed_bytes: None,
             lines: self.lines,
             samples: self.samples,
-            series: self.series_count,
-            series_exact: !self.series.overflowed,
-            duplicate_samples: self.duplicates,
-            families: self.families.len() as u64,
-            families_exact: !self.families.pooled(),
+            series,
+            series_exact: !overflowed,
+            duplicate_samples: counted.duplicates,
+            families: families_len,
+            families_exact,
             top_families: top,
             most_labels: self.most_labels,
             longest_label_name: self.longest_name,

@@ -239,10 +239,13 @@ async fn run(planned: Vec<Planned>, version: PrometheusVersion, options: &ProbeO
             .or_insert_with(|| Arc::new(Semaphore::new(options.per_host.max(1))))
             .clone();
         let global = global.clone();
+        // A probe's future is large (kilobytes of state across TLS, HTTP and the payload
+        // analyzer); boxing it after the slots are taken keeps a waiting probe to its plan, so
+        // memory grows with the concurrency rather than with the number of targets.
         tasks.spawn(async move {
             let _host = host.acquire_owned().await;
             let _slot = global.acquire_owned().await;
-            (order, probe_one(p, version).await)
+            (order, Box::pin(probe_one(p, version)).await)
         });
     }
     let mut bar = Progress::new(options.progress, total);

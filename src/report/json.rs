@@ -16,8 +16,16 @@
 
 use crate::report::Report;
 
+/// Writes the report as it serializes: a fleet's report runs to tens of megabytes, which would
+/// otherwise be held whole in memory (and briefly twice while its buffer grows) at the run's end.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, report).map_err(std::io::Error::from)?;
+    out.write_all(b"\n")
+}
+
+/// The report as one string, for callers that want it in memory.
 pub fn render(report: &Report) -> String {
-    let mut text = serde_json::to_string_pretty(report).expect("a report always serializes");
-    text.push('\n');
-    text
+    let mut text = Vec::new();
+    write(report, &mut text).expect("writing a report to memory cannot fail");
+    String::from_utf8(text).expect("serde_json writes UTF-8")
 }
