@@ -8,12 +8,12 @@
 mod support;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use serde_json::Value;
 use support::{crate_root, oracle, parallel_map, preflight_bin, run};
-use testkit::{free_port, http_get, wait_for, ProcessGuard};
+use testkit::wait_for;
 
 /// Active and dropped URLs, sorted.
 type Urls = (Vec<String>, Vec<String>);
@@ -35,23 +35,11 @@ fn urls(data: &Value) -> Urls {
 }
 
 /// What Prometheus lists once discovery has settled: two equal answers 1.5s apart.
-fn prometheus_urls(bin: &Path, config: &Path, port: u16) -> Urls {
-    let data = tempfile::tempdir().expect("scratch directory");
-    let addr = format!("127.0.0.1:{port}");
-    let _prometheus = ProcessGuard(
-        Command::new(bin)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--web.listen-address={addr}"))
-            .arg(format!("--storage.tsdb.path={}", data.path().display()))
-            .arg("--log.level=error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus starts"),
-    );
+fn prometheus_urls(bin: &Path, config: &Path) -> Urls {
+    let prometheus = testkit::prometheus::start(bin, config, &[]);
     let read = || {
-        http_get(&addr, "/api/v1/alertmanagers")
+        prometheus
+            .get("/api/v1/alertmanagers")
             .and_then(|b| serde_json::from_str::<Value>(&b).ok())
             .map(|v| urls(&v["data"]))
     };
@@ -105,7 +93,7 @@ fn alertmanager_urls_agree_with_prometheus_2_42() {
     assert!(cases.len() >= 6, "the corpus lost cases");
     let results = parallel_map(cases, 2, move |case| {
         let config = case.join("prometheus.yml");
-        let theirs = prometheus_urls(&bin, &config, free_port());
+        let theirs = prometheus_urls(&bin, &config);
         let ours = our_urls(&config);
         (case, ours, theirs)
     });

@@ -310,31 +310,47 @@ fn check_known(id: &str) -> bool {
     out.code() == 0
 }
 
-fn behaviour(f: impl Fn(TcpStream, &AtomicBool) + Send + Sync + 'static) -> Behaviour {
-    Arc::new(f)
+impl Case {
+    /// A plain-HTTP job with the usual timeout and no extra settings, whose server runs
+    /// `behaviour` on each connection; the case functions below override only what differs.
+    fn new(
+        name: &'static str,
+        check: &'static str,
+        error: &'static str,
+        behaviour: impl Fn(TcpStream, &AtomicBool) + Send + Sync + 'static,
+    ) -> Case {
+        Case {
+            name,
+            behaviour: Arc::new(behaviour),
+            scheme: "http",
+            extra: String::new(),
+            check,
+            error,
+            timeout: TIMEOUT,
+        }
+    }
 }
 
 const OK_HEAD: &str = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\n";
 
 fn never_answers() -> Case {
-    Case {
-        name: "never-answers",
-        behaviour: behaviour(|mut c, stop| {
+    Case::new(
+        "never-answers",
+        "scrape/timeout",
+        "context deadline exceeded",
+        |mut c, stop| {
             read_head(&mut c);
             hold(c, stop);
-        }),
-        scheme: "http",
-        extra: String::new(),
-        check: "scrape/timeout",
-        error: "context deadline exceeded",
-        timeout: TIMEOUT,
-    }
+        },
+    )
 }
 
 fn trickling_headers() -> Case {
-    Case {
-        name: "trickling-headers",
-        behaviour: behaviour(|mut c, stop| {
+    Case::new(
+        "trickling-headers",
+        "scrape/timeout",
+        "context deadline exceeded",
+        |mut c, stop| {
             read_head(&mut c);
             for b in OK_HEAD.bytes().chain(*b"X-Slow: yes\r\n") {
                 if c.write_all(&[b]).is_err() || !pause(stop, Duration::from_secs(1)) {
@@ -342,19 +358,16 @@ fn trickling_headers() -> Case {
                 }
             }
             hold(c, stop);
-        }),
-        scheme: "http",
-        extra: String::new(),
-        check: "scrape/timeout",
-        error: "context deadline exceeded",
-        timeout: TIMEOUT,
-    }
+        },
+    )
 }
 
 fn endless_body() -> Case {
-    Case {
-        name: "endless-body",
-        behaviour: behaviour(|mut c, stop| {
+    Case::new(
+        "endless-body",
+        "scrape/timeout",
+        "context deadline exceeded",
+        |mut c, stop| {
             read_head(&mut c);
             if !http_response(
                 &mut c,
@@ -369,13 +382,8 @@ fn endless_body() -> Case {
                     return;
                 }
             }
-        }),
-        scheme: "http",
-        extra: String::new(),
-        check: "scrape/timeout",
-        error: "context deadline exceeded",
-        timeout: TIMEOUT,
-    }
+        },
+    )
 }
 
 /// 1 GiB of zeros as 1,024 gzip members of 1 MiB each: about 1 MB on the wire.
@@ -390,120 +398,112 @@ fn gzip_bomb() -> Case {
     let bomb = Arc::new(gzip_bomb_bytes());
     assert!(bomb.len() < 2 << 20, "bomb is {} bytes", bomb.len());
     Case {
-        name: "gzip-bomb",
-        behaviour: behaviour(move |mut c, _stop| {
-            read_head(&mut c);
-            let head = format!(
-                "{OK_HEAD}Content-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
-                bomb.len()
-            );
-            if http_response(&mut c, &head) {
-                let _ = c.write_all(&bomb);
-            }
-        }),
-        scheme: "http",
         extra: "    body_size_limit: 10MB\n".into(),
-        check: "scrape/body-size-limit",
-        error: "body size limit exceeded",
-        timeout: TIMEOUT,
+        ..Case::new(
+            "gzip-bomb",
+            "scrape/body-size-limit",
+            "body size limit exceeded",
+            move |mut c, _stop| {
+                read_head(&mut c);
+                let head = format!(
+                    "{OK_HEAD}Content-Encoding: gzip\r\nContent-Length: {}\r\n\r\n",
+                    bomb.len()
+                );
+                if http_response(&mut c, &head) {
+                    let _ = c.write_all(&bomb);
+                }
+            },
+        )
     }
 }
 
 fn over_body_size_limit() -> Case {
     Case {
-        name: "ten-times-limit",
-        behaviour: behaviour(|mut c, stop| {
-            read_head(&mut c);
-            let total = 10u64 << 20;
-            if http_response(&mut c, &format!("{OK_HEAD}Content-Length: {total}\r\n\r\n")) {
-                stream_bytes(&mut c, b"metric_total{a=\"b\"} 1\n", total, stop);
-            }
-        }),
-        scheme: "http",
         extra: "    body_size_limit: 1MB\n".into(),
-        check: "scrape/body-size-limit",
-        error: "body size limit exceeded",
-        timeout: TIMEOUT,
+        ..Case::new(
+            "ten-times-limit",
+            "scrape/body-size-limit",
+            "body size limit exceeded",
+            |mut c, stop| {
+                read_head(&mut c);
+                let total = 10u64 << 20;
+                if http_response(&mut c, &format!("{OK_HEAD}Content-Length: {total}\r\n\r\n")) {
+                    stream_bytes(&mut c, b"metric_total{a=\"b\"} 1\n", total, stop);
+                }
+            },
+        )
     }
 }
 
 fn reset_mid_body() -> Case {
-    Case {
-        name: "reset-mid-body",
-        behaviour: behaviour(|mut c, stop| {
-            read_head(&mut c);
-            if !http_response(&mut c, &format!("{OK_HEAD}Content-Length: 1048576\r\n\r\n")) {
-                return;
+    Case::new("reset-mid-body", "scrape/failed", "", |mut c, stop| {
+        read_head(&mut c);
+        if !http_response(&mut c, &format!("{OK_HEAD}Content-Length: 1048576\r\n\r\n")) {
+            return;
+        }
+        if stream_bytes(&mut c, b"up 1\n", 100_000, stop) {
+            // SO_LINGER 0: close sends a RST instead of a FIN.
+            let fd = std::os::fd::AsRawFd::as_raw_fd(&c);
+            let linger = libc::linger {
+                l_onoff: 1,
+                l_linger: 0,
+            };
+            // SAFETY: a valid socket and a pointer to a local of the right size.
+            unsafe {
+                libc::setsockopt(
+                    fd,
+                    libc::SOL_SOCKET,
+                    libc::SO_LINGER,
+                    &linger as *const libc::linger as *const libc::c_void,
+                    std::mem::size_of::<libc::linger>() as libc::socklen_t,
+                );
             }
-            if stream_bytes(&mut c, b"up 1\n", 100_000, stop) {
-                // SO_LINGER 0: close sends a RST instead of a FIN.
-                let fd = std::os::fd::AsRawFd::as_raw_fd(&c);
-                let linger = libc::linger {
-                    l_onoff: 1,
-                    l_linger: 0,
-                };
-                // SAFETY: a valid socket and a pointer to a local of the right size.
-                unsafe {
-                    libc::setsockopt(
-                        fd,
-                        libc::SOL_SOCKET,
-                        libc::SO_LINGER,
-                        &linger as *const libc::linger as *const libc::c_void,
-                        std::mem::size_of::<libc::linger>() as libc::socklen_t,
-                    );
-                }
-                let _ = c.shutdown(Shutdown::Read);
-                drop(c);
-            }
-        }),
-        scheme: "http",
-        extra: String::new(),
-        check: "scrape/failed",
-        error: "",
-        timeout: TIMEOUT,
-    }
+            let _ = c.shutdown(Shutdown::Read);
+            drop(c);
+        }
+    })
 }
 
 fn redirect_loop() -> Case {
-    Case {
-        name: "redirect-loop",
-        behaviour: behaviour(|mut c, _stop| {
+    Case::new(
+        "redirect-loop",
+        "scrape/failed",
+        "stopped after 10 redirects",
+        |mut c, _stop| {
             read_head(&mut c);
             let _ = http_response(
                 &mut c,
                 "HTTP/1.1 302 Found\r\nLocation: /metrics\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
             );
-        }),
-        scheme: "http",
-        extra: String::new(),
-        check: "scrape/failed",
-        error: "stopped after 10 redirects",
-        timeout: TIMEOUT,
-    }
+        },
+    )
 }
 
 fn tls_handshake_stalls() -> Case {
     Case {
-        name: "tls-stall",
-        behaviour: behaviour(|mut c, stop| {
-            // Take the ClientHello, answer nothing.
-            let mut buf = [0u8; 4096];
-            let _ = c.set_read_timeout(Some(Duration::from_millis(500)));
-            let _ = c.read(&mut buf);
-            hold(c, stop);
-        }),
         scheme: "https",
         extra: "    tls_config: {insecure_skip_verify: true}\n".into(),
-        check: "scrape/timeout",
-        error: "context deadline exceeded",
-        timeout: TIMEOUT,
+        ..Case::new(
+            "tls-stall",
+            "scrape/timeout",
+            "context deadline exceeded",
+            |mut c, stop| {
+                // Take the ClientHello, answer nothing.
+                let mut buf = [0u8; 4096];
+                let _ = c.set_read_timeout(Some(Duration::from_millis(500)));
+                let _ = c.read(&mut buf);
+                hold(c, stop);
+            },
+        )
     }
 }
 
 fn status_403_of_10mb() -> Case {
-    Case {
-        name: "forbidden-10mb",
-        behaviour: behaviour(|mut c, stop| {
+    Case::new(
+        "forbidden-10mb",
+        "scrape/http-status",
+        "server returned HTTP status 403 Forbidden",
+        |mut c, stop| {
             read_head(&mut c);
             let total = 10u64 << 20;
             let head = format!(
@@ -512,13 +512,8 @@ fn status_403_of_10mb() -> Case {
             if http_response(&mut c, &head) {
                 stream_bytes(&mut c, b"Forbidden ", total, stop);
             }
-        }),
-        scheme: "http",
-        extra: String::new(),
-        check: "scrape/http-status",
-        error: "server returned HTTP status 403 Forbidden",
-        timeout: TIMEOUT,
-    }
+        },
+    )
 }
 
 /// A chain of 50 certificates: a root, 48 intermediates each signed by the one before, and a
@@ -572,70 +567,63 @@ fn long_chain(dir: &Path) -> (std::path::PathBuf, Arc<rustls::ServerConfig>) {
 fn chain_of_50(dir: &Path) -> Case {
     let (ca, config) = long_chain(dir);
     Case {
-        name: "chain-of-50",
-        behaviour: behaviour(move |c, stop| {
-            let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
-                return;
-            };
-            let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
-            let mut tls = rustls::StreamOwned::new(conn, c);
-            let mut buf = [0u8; 4096];
-            if tls.read(&mut buf).is_err() {
-                return;
-            }
-            let body = "up 1\n";
-            let _ = tls.write_all(
-                format!("{OK_HEAD}Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes(),
-            );
-            let _ = tls.flush();
-            pause(stop, Duration::from_millis(200));
-        }),
         scheme: "https",
         extra: format!("    tls_config: {{ca_file: {}}}\n", ca.display()),
         // Go verifies a chain of any depth; webpki stops at 6 intermediates. The run must end
         // quickly with that said plainly (Prometheus itself may scrape this target).
-        check: "scrape/failed",
-        error: "more intermediate certificates than the prober verifies",
-        timeout: TIMEOUT,
+        ..Case::new(
+            "chain-of-50",
+            "scrape/failed",
+            "more intermediate certificates than the prober verifies",
+            move |c, stop| {
+                let Ok(conn) = rustls::ServerConnection::new(config.clone()) else {
+                    return;
+                };
+                let _ = c.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut tls = rustls::StreamOwned::new(conn, c);
+                let mut buf = [0u8; 4096];
+                if tls.read(&mut buf).is_err() {
+                    return;
+                }
+                let body = "up 1\n";
+                let _ = tls.write_all(
+                    format!("{OK_HEAD}Content-Length: {}\r\n\r\n{body}", body.len()).as_bytes(),
+                );
+                let _ = tls.flush();
+                pause(stop, Duration::from_millis(200));
+            },
+        )
     }
 }
 
 fn invalid_utf8_label_value() -> Case {
-    Case {
-        name: "invalid-utf8",
-        behaviour: behaviour(|mut c, _stop| {
+    Case::new(
+        "invalid-utf8",
+        "scrape/unparseable",
+        "invalid UTF-8 label value",
+        |mut c, _stop| {
             read_head(&mut c);
             let body: &[u8] = b"# TYPE up gauge\nup{zone=\"eu-\xff\xfe\"} 1\n";
             let head = format!("{OK_HEAD}Content-Length: {}\r\n\r\n", body.len());
             if http_response(&mut c, &head) {
                 let _ = c.write_all(body);
             }
-        }),
-        scheme: "http",
-        extra: String::new(),
-        check: "scrape/unparseable",
-        error: "invalid UTF-8 label value",
-        timeout: TIMEOUT,
-    }
+        },
+    )
 }
 
 fn single_100mb_line() -> Case {
     Case {
-        name: "line-of-100mb",
-        behaviour: behaviour(|mut c, stop| {
+        // Unoptimized test builds analyze slowly; the bound is still the job's own timeout.
+        timeout: 10,
+        ..Case::new("line-of-100mb", "scrape/unparseable", "", |mut c, stop| {
             read_head(&mut c);
             let total = 100u64 << 20;
             let head = format!("{OK_HEAD}Content-Length: {}\r\n\r\n", total + 1);
             if http_response(&mut c, &head) && stream_bytes(&mut c, b"x", total, stop) {
                 let _ = c.write_all(b"\n");
             }
-        }),
-        scheme: "http",
-        extra: String::new(),
-        check: "scrape/unparseable",
-        error: "",
-        // Unoptimized test builds analyze slowly; the bound is still the job's own timeout.
-        timeout: 10,
+        })
     }
 }
 

@@ -5,11 +5,10 @@
 
 mod support;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
-use testkit::http_get;
+use std::process::Command;
+use std::time::Duration;
 
 use kubesim::{Options, RunningSim, Scenario, Sim};
 use prom_preflight::probe::authz::Answer;
@@ -81,6 +80,44 @@ struct Job {
     expect: &'static [&'static str],
 }
 
+impl Job {
+    /// `GET /metrics` over plain HTTP, without credentials.
+    fn http(name: &'static str, target: String, expect: &'static [&'static str]) -> Job {
+        Job {
+            name,
+            scheme: "http",
+            path: "/metrics",
+            target,
+            tls: String::new(),
+            token: None,
+            extra: "",
+            expect,
+        }
+    }
+}
+
+impl Started {
+    /// `GET /metrics` of the first cluster's API server with its token, verifying its CA.
+    fn api_job(&self, name: &'static str, expect: &'static [&'static str]) -> Job {
+        Job {
+            scheme: "https",
+            tls: format!("ca_file: {}", self.ca()),
+            token: Some(self.token()),
+            ..Job::http(name, self.api(), expect)
+        }
+    }
+
+    /// `GET /metrics` of the first node's kubelet with the cluster's token, not verifying it.
+    fn kubelet_job(&self, name: &'static str, expect: &'static [&'static str]) -> Job {
+        Job {
+            scheme: "https",
+            tls: "insecure_skip_verify: true".to_string(),
+            token: Some(self.token()),
+            ..Job::http(name, self.kubelet(), expect)
+        }
+    }
+}
+
 fn write_config(dir: &Path, jobs: &[Job]) -> PathBuf {
     let mut cfg =
         String::from("global:\n  scrape_interval: 2s\n  scrape_timeout: 1s\nscrape_configs:\n");
@@ -119,263 +156,121 @@ fn world(dir: &Path) -> (Vec<Started>, Vec<Job>) {
     let payload = start("payload-faults", dir);
     let answers = start("http-answers", dir);
     let not_yet = start("tls-not-yet-valid", dir);
-    let exporter = |name: &str| {
-        answers.sim.clusters[0]
-            .exporters
-            .iter()
-            .find(|(id, _)| id == name)
-            .map(|(_, addr)| addr.to_string())
-            .unwrap_or_else(|| panic!("no exporter {name}"))
-    };
-    let insecure = "insecure_skip_verify: true".to_string();
     let jobs = vec![
+        rbac.kubelet_job("forbidden", &["rbac/forbidden", "tls/insecure-skip-verify"]),
+        san.api_job("name-mismatch", &["tls/name-mismatch"]),
+        unknown.api_job("unknown-authority", &["tls/unknown-authority"]),
         Job {
-            name: "forbidden",
-            scheme: "https",
-            path: "/metrics",
-            target: rbac.kubelet(),
-            tls: insecure.clone(),
-            token: Some(rbac.token()),
-            extra: "",
-            expect: &["rbac/forbidden", "tls/insecure-skip-verify"],
-        },
-        Job {
-            name: "name-mismatch",
-            scheme: "https",
-            path: "/metrics",
-            target: san.api(),
-            tls: format!("ca_file: {}", san.ca()),
-            token: Some(san.token()),
-            extra: "",
-            expect: &["tls/name-mismatch"],
-        },
-        Job {
-            name: "unknown-authority",
-            scheme: "https",
-            path: "/metrics",
-            target: unknown.api(),
-            tls: format!("ca_file: {}", unknown.ca()),
-            token: Some(unknown.token()),
-            extra: "",
-            expect: &["tls/unknown-authority"],
-        },
-        Job {
-            name: "kubelet-self-signed",
-            scheme: "https",
-            path: "/metrics",
-            target: seed.kubelet(),
             tls: format!("ca_file: {}", seed.ca()),
-            token: Some(
-                seed.files
-                    .join("stage/monitoring_prometheus.token")
-                    .display()
-                    .to_string(),
-            ),
-            extra: "",
-            expect: &["tls/name-mismatch"],
+            ..seed.kubelet_job("kubelet-self-signed", &["tls/name-mismatch"])
         },
+        expired.api_job("expired", &["tls/expired"]),
+        Job::http(
+            "deadline",
+            slow.sim.clusters[0].exporters[0].1.to_string(),
+            &["scrape/timeout"],
+        ),
         Job {
-            name: "expired",
-            scheme: "https",
-            path: "/metrics",
-            target: expired.api(),
-            tls: format!("ca_file: {}", expired.ca()),
-            token: Some(expired.token()),
-            extra: "",
-            expect: &["tls/expired"],
-        },
-        Job {
-            name: "deadline",
-            scheme: "http",
-            path: "/metrics",
-            target: slow.sim.clusters[0].exporters[0].1.to_string(),
-            tls: String::new(),
-            token: None,
-            extra: "",
-            expect: &["scrape/timeout"],
-        },
-        Job {
-            name: "body-size",
-            scheme: "https",
             path: "/metrics/cadvisor",
-            target: seed.kubelet(),
-            tls: insecure.clone(),
-            token: Some(
-                seed.files
-                    .join("stage/monitoring_prometheus.token")
-                    .display()
-                    .to_string(),
-            ),
             extra: "    body_size_limit: 10KB\n",
-            expect: &["scrape/body-size-limit", "tls/insecure-skip-verify"],
+            ..seed.kubelet_job(
+                "body-size",
+                &["scrape/body-size-limit", "tls/insecure-skip-verify"],
+            )
         },
+        token.api_job("token-expired", &["auth/token-expired"]),
         Job {
-            name: "token-expired",
-            scheme: "https",
-            path: "/metrics",
-            target: token.api(),
-            tls: format!("ca_file: {}", token.ca()),
-            token: Some(token.token()),
-            extra: "",
-            expect: &["auth/token-expired"],
-        },
-        Job {
-            name: "proxy-identity",
-            scheme: "https",
             path: "/api/v1/nodes/lab-node-1/proxy/metrics",
-            target: identity.api(),
-            tls: format!("ca_file: {}", identity.ca()),
-            token: Some(identity.token()),
-            extra: "",
-            expect: &["rbac/apiserver-identity-refused"],
+            ..identity.api_job("proxy-identity", &["rbac/apiserver-identity-refused"])
         },
         Job {
-            name: "not-found",
-            scheme: "https",
             path: "/metircs",
-            target: answers.kubelet(),
-            tls: insecure.clone(),
-            token: Some(answers.token()),
-            extra: "",
-            expect: &["scrape/not-found", "tls/insecure-skip-verify"],
+            ..answers.kubelet_job(
+                "not-found",
+                &["scrape/not-found", "tls/insecure-skip-verify"],
+            )
         },
         Job {
-            name: "redirect",
-            scheme: "http",
-            path: "/metrics",
-            target: exporter("monitoring/redirecting"),
-            tls: String::new(),
-            token: None,
             extra: "    follow_redirects: false\n",
-            expect: &["scrape/redirect-not-followed"],
+            ..Job::http(
+                "redirect",
+                answers.exporter("monitoring/redirecting"),
+                &["scrape/redirect-not-followed"],
+            )
         },
+        Job::http(
+            "rate-limited",
+            answers.exporter("monitoring/limited-429"),
+            &["scrape/http-status"],
+        ),
         Job {
-            name: "rate-limited",
-            scheme: "http",
-            path: "/metrics",
-            target: exporter("monitoring/limited-429"),
-            tls: String::new(),
-            token: None,
-            extra: "",
-            expect: &["scrape/http-status"],
-        },
-        Job {
-            name: "proxy-no-endpoints",
-            scheme: "https",
             path: "/api/v1/namespaces/monitoring/services/down-backend:http/proxy/metrics",
-            target: answers.api(),
-            tls: format!("ca_file: {}", answers.ca()),
-            token: Some(answers.token()),
-            extra: "",
             // The scenario grants `nodes/proxy`, which no job scraping this API server needs;
             // the access preflight files that under the first job that reaches it.
-            expect: &["scrape/proxy-backend-down", "rbac/over-broad"],
+            ..answers.api_job(
+                "proxy-no-endpoints",
+                &["scrape/proxy-backend-down", "rbac/over-broad"],
+            )
         },
         Job {
-            name: "proxy-refused",
-            scheme: "https",
             path: "/api/v1/namespaces/monitoring/services/refused-backend:http/proxy/metrics",
-            target: answers.api(),
-            tls: format!("ca_file: {}", answers.ca()),
-            token: Some(answers.token()),
-            extra: "",
-            expect: &["scrape/proxy-backend-down"],
+            ..answers.api_job("proxy-refused", &["scrape/proxy-backend-down"])
         },
+        not_yet.api_job("not-yet-valid", &["tls/not-yet-valid"]),
         Job {
-            name: "not-yet-valid",
-            scheme: "https",
-            path: "/metrics",
-            target: not_yet.api(),
-            tls: format!("ca_file: {}", not_yet.ca()),
-            token: Some(not_yet.token()),
-            extra: "",
-            expect: &["tls/not-yet-valid"],
-        },
-        Job {
-            name: "ok",
-            scheme: "https",
             path: "/metrics/cadvisor",
-            target: seed.kubelet(),
-            tls: insecure,
-            token: Some(
-                seed.files
-                    .join("stage/monitoring_prometheus.token")
-                    .display()
-                    .to_string(),
-            ),
-            extra: "",
-            expect: &["tls/insecure-skip-verify"],
+            ..seed.kubelet_job("ok", &["tls/insecure-skip-verify"])
         },
         Job {
-            name: "sample-limit",
-            scheme: "http",
-            path: "/metrics",
-            target: payload.exporter("monitoring/many-samples"),
-            tls: String::new(),
-            token: None,
             extra: "    sample_limit: 9\n",
-            expect: &["scrape/sample-limit"],
+            ..Job::http(
+                "sample-limit",
+                payload.exporter("monitoring/many-samples"),
+                &["scrape/sample-limit"],
+            )
         },
         Job {
-            name: "label-limit",
-            scheme: "http",
-            path: "/metrics",
-            target: payload.exporter("monitoring/many-labels"),
-            tls: String::new(),
-            token: None,
             extra: "    label_limit: 5\n",
-            expect: &["scrape/label-limit"],
+            ..Job::http(
+                "label-limit",
+                payload.exporter("monitoring/many-labels"),
+                &["scrape/label-limit"],
+            )
         },
         Job {
-            name: "label-value-length",
-            scheme: "http",
-            path: "/metrics",
-            target: payload.exporter("monitoring/many-labels"),
-            tls: String::new(),
-            token: None,
             extra: "    label_value_length_limit: 64\n",
-            expect: &["scrape/label-length-limit"],
+            ..Job::http(
+                "label-value-length",
+                payload.exporter("monitoring/many-labels"),
+                &["scrape/label-length-limit"],
+            )
         },
         Job {
-            name: "label-name-length",
-            scheme: "http",
-            path: "/metrics",
-            target: payload.exporter("monitoring/many-labels"),
-            tls: String::new(),
-            token: None,
             extra: "    label_name_length_limit: 7\n",
-            expect: &["scrape/label-length-limit"],
+            ..Job::http(
+                "label-name-length",
+                payload.exporter("monitoring/many-labels"),
+                &["scrape/label-length-limit"],
+            )
         },
+        Job::http(
+            "unparseable",
+            payload.exporter("monitoring/bad-syntax"),
+            &["scrape/unparseable"],
+        ),
+        // 2.42 parses any Content-Type as the text format.
+        Job::http(
+            "html-content-type",
+            payload.exporter("monitoring/html-type"),
+            &[],
+        ),
         Job {
-            name: "unparseable",
-            scheme: "http",
-            path: "/metrics",
-            target: payload.exporter("monitoring/bad-syntax"),
-            tls: String::new(),
-            token: None,
-            extra: "",
-            expect: &["scrape/unparseable"],
-        },
-        Job {
-            // 2.42 parses any Content-Type as the text format.
-            name: "html-content-type",
-            scheme: "http",
-            path: "/metrics",
-            target: payload.exporter("monitoring/html-type"),
-            tls: String::new(),
-            token: None,
-            extra: "",
-            expect: &[],
-        },
-        Job {
-            name: "near-limits",
-            scheme: "http",
-            path: "/metrics",
-            target: payload.exporter("monitoring/many-labels"),
-            tls: String::new(),
-            token: None,
             extra: "    sample_limit: 3\n    label_limit: 7\n",
-            expect: &["scrape/sample-limit-near", "scrape/label-limit-near"],
+            ..Job::http(
+                "near-limits",
+                payload.exporter("monitoring/many-labels"),
+                &["scrape/sample-limit-near", "scrape/label-limit-near"],
+            )
         },
     ];
     (
@@ -499,15 +394,6 @@ fn class(error: &str) -> &str {
     }
 }
 
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[test]
 fn verdicts_agree_with_prometheus_2_42() {
     let Some(bin) = support::oracle("prometheus", "probe verdicts (health, lastError)") else {
@@ -516,59 +402,11 @@ fn verdicts_agree_with_prometheus_2_42() {
     let dir = tempfile::tempdir().unwrap();
     let (_sims, jobs) = world(dir.path());
     let config = write_config(dir.path(), &jobs);
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let _prometheus = Guard(
-        Command::new(bin)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--web.listen-address={addr}"))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg("--log.level=error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus starts"),
-    );
+    let prometheus = testkit::prometheus::start(&bin, &config, &[]);
     let ours = live(&config);
-    let started = Instant::now();
-    let theirs: BTreeMap<String, (String, String)> = loop {
-        let parsed = http_get(&addr, "/api/v1/targets")
-            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok());
-        if let Some(active) = parsed
-            .as_ref()
-            .and_then(|v| v["data"]["activeTargets"].as_array())
-        {
-            let m: BTreeMap<String, (String, String)> = active
-                .iter()
-                .filter(|t| t["health"] != "unknown")
-                .map(|t| {
-                    (
-                        t["scrapePool"].as_str().unwrap_or_default().to_string(),
-                        (
-                            t["health"].as_str().unwrap_or_default().to_string(),
-                            t["lastError"].as_str().unwrap_or_default().to_string(),
-                        ),
-                    )
-                })
-                .collect();
-            if m.len() == jobs.len() {
-                break m;
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "prometheus did not scrape every job"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    };
+    let theirs = prometheus
+        .verdicts("scrapePool", jobs.len())
+        .expect("prometheus did not scrape every job");
     let mut agree = 0;
     for t in &ours.targets {
         let (health, last_error) = &theirs[&t.job];
@@ -693,62 +531,11 @@ fn secrets_appear_in_no_output_or_error() {
 }
 
 /// Starts Prometheus 2.42 on `config` and returns every active target's (health, lastError)
-/// once each was scraped, keyed by scrape URL.
-fn prometheus_targets(
-    bin: &Path,
-    config: &Path,
-    data: &Path,
-    want: usize,
-) -> BTreeMap<String, (String, String)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    let _prometheus = Guard(
-        Command::new(bin)
-            .arg(format!("--config.file={}", config.display()))
-            .arg(format!("--web.listen-address={addr}"))
-            .arg(format!("--storage.tsdb.path={}", data.display()))
-            .arg("--log.level=error")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus starts"),
-    );
-    let started = Instant::now();
-    loop {
-        let parsed = http_get(&addr, "/api/v1/targets")
-            .and_then(|b| serde_json::from_str::<serde_json::Value>(&b).ok());
-        if let Some(active) = parsed
-            .as_ref()
-            .and_then(|v| v["data"]["activeTargets"].as_array())
-        {
-            let m: BTreeMap<String, (String, String)> = active
-                .iter()
-                .filter(|t| t["health"] != "unknown")
-                .map(|t| {
-                    (
-                        t["scrapeUrl"].as_str().unwrap_or_default().to_string(),
-                        (
-                            t["health"].as_str().unwrap_or_default().to_string(),
-                            t["lastError"].as_str().unwrap_or_default().to_string(),
-                        ),
-                    )
-                })
-                .collect();
-            if m.len() == want {
-                return m;
-            }
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(60),
-            "prometheus did not scrape every target"
-        );
-        std::thread::sleep(Duration::from_millis(250));
-    }
+/// once `want` were scraped, keyed by scrape URL.
+fn prometheus_targets(bin: &Path, config: &Path, want: usize) -> testkit::Verdicts {
+    testkit::prometheus::start(bin, config, &[])
+        .verdicts("scrapeUrl", want)
+        .expect("prometheus did not scrape every target")
 }
 
 /// The relabel rules `scrape/alternate-path-works` suggests, appended to the job, make real
@@ -819,14 +606,14 @@ fn suggested_access_path_works_in_prometheus_2_42() {
     let fixed_path = dir.path().join("fixed.yml");
     std::fs::write(&fixed_path, &fixed).unwrap();
 
-    let before = prometheus_targets(&bin, &before_path, &dir.path().join("data-before"), 2);
+    let before = prometheus_targets(&bin, &before_path, 2);
     assert!(
         before
             .values()
             .all(|(h, e)| h == "down" && e == "server returned HTTP status 403 Forbidden"),
         "{before:?}"
     );
-    let after = prometheus_targets(&bin, &fixed_path, &dir.path().join("data-after"), 2);
+    let after = prometheus_targets(&bin, &fixed_path, 2);
     let tried: BTreeSet<&str> = alternates.iter().map(|a| a.url.as_str()).collect();
     assert_eq!(
         after.keys().map(String::as_str).collect::<BTreeSet<_>>(),

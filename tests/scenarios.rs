@@ -11,7 +11,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use kubesim::scenario::ConfigTemplate;
@@ -20,7 +19,7 @@ use prom_preflight::probe::{Health, ProbeOptions};
 use prom_preflight::report::Report;
 use prom_preflight::version::PrometheusVersion;
 use regex::Regex;
-use testkit::{http_get, ProcessGuard};
+use testkit::text;
 
 const LAB_TEMPLATE: &str = include_str!("../fixtures/scenarios/lab.prometheus.yml.tmpl");
 
@@ -194,29 +193,13 @@ type Verdicts = BTreeMap<(String, String), (String, String)>;
 /// Runs vmagent (Debian's Prometheus is built without Kubernetes discovery) on the scenario's
 /// config until every active target has been scraped once, and returns its verdicts keyed by
 /// (job, scrape URL).
-fn vmagent_verdicts(vmagent: &Path, config: &Path, data: &Path) -> Option<Verdicts> {
-    let addr = format!("127.0.0.1:{}", testkit::free_port());
-    let _running = ProcessGuard(
-        Command::new(vmagent)
-            .arg(format!("-promscrape.config={}", config.display()))
-            .arg(format!("-httpListenAddr={addr}"))
-            .arg("-remoteWrite.url=http://127.0.0.1:1/api/v1/write")
-            .arg(format!("-remoteWrite.tmpDataPath={}", data.display()))
-            .arg("-loggerLevel=ERROR")
-            // Prometheus sets no body limit unless the job does; vmagent's default is 16 MiB.
-            .arg("-promscrape.maxScrapeSize=1GiB")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("vmagent starts"),
-    );
+fn vmagent_verdicts(vmagent: &Path, config: &Path) -> Option<Verdicts> {
+    // Prometheus sets no body limit unless the job does; vmagent's default is 16 MiB.
+    let running = testkit::vmagent::start(vmagent, config, &["-promscrape.maxScrapeSize=1GiB"]);
     let mut last_count = usize::MAX;
     // First scrapes land within one interval (15 s) of discovery; slow ones take their timeout.
     testkit::wait_for(Duration::from_secs(60), || {
-        let body = http_get(&addr, "/api/v1/targets")?;
-        let parsed: serde_json::Value = serde_json::from_str(&body).ok()?;
-        let active = parsed["data"]["activeTargets"].as_array()?;
+        let active = running.active_targets()?;
         let scraped = active
             .iter()
             .all(|t| t["lastScrape"] != "1970-01-01T00:00:00Z");
@@ -229,7 +212,6 @@ fn vmagent_verdicts(vmagent: &Path, config: &Path, data: &Path) -> Option<Verdic
             active
                 .iter()
                 .map(|t| {
-                    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
                     (
                         (text(&t["labels"]["job"]), text(&t["scrapeUrl"])),
                         (text(&t["health"]), text(&t["lastError"])),
@@ -340,8 +322,7 @@ fn verdicts_agree_with_vmagent_on_every_scenario() {
             .first()
             .expect("a rendered config")
             .clone();
-        let data = staged.dir.path().join("vmagent-data");
-        let theirs = vmagent_verdicts(&vmagent, &config, &data)
+        let theirs = vmagent_verdicts(&vmagent, &config)
             .ok_or_else(|| format!("{name}: vmagent did not scrape every target in time"))?;
         let ours = run(&staged, PrometheusVersion::V2_42);
         compare(&name, &ours, &theirs).map(|agreed| (name, agreed))

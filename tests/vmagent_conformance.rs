@@ -9,14 +9,13 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{resolve, start, write_config, Started};
 use prom_preflight::targets::TargetState;
 use prom_preflight::version::PrometheusVersion;
 use serde_json::Value;
-use testkit::{free_port, http_get, oracle, wait_for, ProcessGuard};
+use testkit::{oracle, wait_for, Running};
 
 /// Jobs: name, role, extra SD settings (namespaces, selectors, attach_metadata).
 const JOBS: &[(&str, &str, &str)] = &[
@@ -198,45 +197,12 @@ fn config(s: &Started) -> String {
     out
 }
 
-struct Vmagent {
-    _guard: ProcessGuard,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-fn vmagent(config_path: &std::path::Path) -> Option<Vmagent> {
-    let bin = oracle("vmagent", "Kubernetes discovery conformance")?;
-    let dir = tempfile::tempdir().unwrap();
-    let addr = format!("127.0.0.1:{}", free_port());
-    let child = Command::new(bin)
-        .arg(format!("-promscrape.config={}", config_path.display()))
-        .arg(format!("-httpListenAddr={addr}"))
-        .arg("-remoteWrite.url=http://127.0.0.1:1/api/v1/write")
-        .arg(format!(
-            "-remoteWrite.tmpDataPath={}",
-            dir.path().join("data").display()
-        ))
-        .arg("-loggerLevel=ERROR")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("vmagent starts");
-    Some(Vmagent {
-        _guard: ProcessGuard(child),
-        addr,
-        _dir: dir,
-    })
-}
-
 /// vmagent's active targets once every job has some and the count is stable.
-fn vmagent_targets(vm: &Vmagent) -> Vec<Value> {
+fn vmagent_targets(vm: &Running) -> Vec<Value> {
     let mut last = usize::MAX;
     let mut stable = 0;
     wait_for(Duration::from_secs(60), || {
-        let body = http_get(&vm.addr, "/api/v1/targets")?;
-        let v: Value = serde_json::from_str(&body).ok()?;
-        let active = v["data"]["activeTargets"].as_array()?.clone();
+        let active = vm.active_targets()?;
         let every_job = JOBS
             .iter()
             .all(|(j, _, _)| active.iter().any(|t| t["labels"]["job"] == *j));
@@ -325,7 +291,10 @@ fn compare(ours: &[Seen], theirs: &[Seen]) -> Vec<String> {
 fn discovery_matches_vmagent_for_every_role() {
     let s = start("seed");
     let path = write_config(&s, &config(&s));
-    let Some(vm) = vmagent(&path) else { return };
+    let Some(bin) = oracle("vmagent", "Kubernetes discovery conformance") else {
+        return;
+    };
+    let vm = testkit::vmagent::start(&bin, &path, &[]);
     let theirs_raw = vmagent_targets(&vm);
 
     let mut theirs: BTreeMap<String, Vec<Seen>> = BTreeMap::new();

@@ -185,6 +185,55 @@ impl ListFact {
     pub fn succeeded(&self) -> bool {
         self.object_count.is_some()
     }
+
+    /// The fact of a call to `path_and_query` (the first page of a list), before any answer.
+    fn new(
+        client: &dyn KubeGet,
+        path_and_query: &str,
+        purpose: Purpose,
+        resource: Resource,
+    ) -> ListFact {
+        ListFact {
+            url: format!(
+                "{}{path_and_query}",
+                client.base_url().trim_end_matches('/')
+            ),
+            purpose,
+            resource,
+            namespace: None,
+            label_selector: None,
+            field_selector: None,
+            status: None,
+            latency: Duration::ZERO,
+            pages: 0,
+            tls: TlsOutcome::default(),
+            object_count: None,
+            failure: None,
+            error_body: None,
+        }
+    }
+
+    /// Adds one answer (one page) to the fact: its latency, TLS outcome and status. Returns the
+    /// body of a 200; a transport failure, or the start of any other status's body, is kept in
+    /// the fact instead, for checks to explain.
+    fn record(&mut self, response: ApiResponse) -> Option<Vec<u8>> {
+        self.latency += response.latency;
+        self.pages += 1;
+        self.tls = response.tls;
+        let reply = match response.result {
+            Ok(reply) => reply,
+            Err(failure) => {
+                self.failure = Some(failure);
+                return None;
+            }
+        };
+        self.status = Some(reply.status);
+        if reply.status != 200 {
+            self.error_body = Some(body_prefix(&reply.body));
+            return None;
+        }
+        Some(reply.body)
+    }
 }
 
 /// What to list.
@@ -236,46 +285,24 @@ pub fn list<T: DeserializeOwned>(
 ) -> (Option<Vec<T>>, ListFact) {
     let first = request.path_and_query(None);
     let mut fact = ListFact {
-        url: format!("{}{first}", client.base_url().trim_end_matches('/')),
-        purpose: request.purpose,
-        resource: request.resource.clone(),
         namespace: request.namespace.map(str::to_string),
         label_selector: request.label_selector.map(str::to_string),
         field_selector: request.field_selector.map(str::to_string),
-        status: None,
-        latency: Duration::ZERO,
-        pages: 0,
-        tls: TlsOutcome::default(),
-        object_count: None,
-        failure: None,
-        error_body: None,
+        ..ListFact::new(client, &first, request.purpose, request.resource.clone())
     };
     let mut items = Vec::new();
     let mut path = first;
     loop {
-        let response = client.get(&path);
-        fact.latency += response.latency;
-        fact.pages += 1;
-        fact.tls = response.tls;
-        let reply = match response.result {
-            Ok(reply) => reply,
-            Err(failure) => {
-                fact.failure = Some(failure);
-                return (None, fact);
-            }
-        };
-        fact.status = Some(reply.status);
-        if reply.status != 200 {
-            fact.error_body = Some(body_prefix(&reply.body));
+        let Some(body) = fact.record(client.get(&path)) else {
             return (None, fact);
-        }
-        let page: List<T> = match serde_json::from_slice(&reply.body) {
+        };
+        let page: List<T> = match serde_json::from_slice(&body) {
             Ok(page) => page,
             Err(e) => {
                 fact.failure = Some(Failure::Setup {
                     message: format!("failed to decode the list response: {e}"),
                 });
-                fact.error_body = Some(body_prefix(&reply.body));
+                fact.error_body = Some(body_prefix(&body));
                 return (None, fact);
             }
         };
@@ -305,43 +332,22 @@ pub fn server_version(client: &dyn KubeGet) -> (Option<(u32, u32)>, ListFact) {
         #[serde(default)]
         minor: String,
     }
-    let response = client.get("/version");
-    let mut fact = ListFact {
-        url: format!("{}/version", client.base_url().trim_end_matches('/')),
-        purpose: Purpose::Version,
-        resource: Resource::core("version"),
-        namespace: None,
-        label_selector: None,
-        field_selector: None,
-        status: None,
-        latency: response.latency,
-        pages: 1,
-        tls: response.tls,
-        object_count: None,
-        failure: None,
-        error_body: None,
-    };
-    let reply = match response.result {
-        Ok(reply) => reply,
-        Err(failure) => {
-            fact.failure = Some(failure);
-            return (None, fact);
-        }
-    };
-    fact.status = Some(reply.status);
-    if reply.status != 200 {
-        fact.error_body = Some(body_prefix(&reply.body));
+    let mut fact = ListFact::new(
+        client,
+        "/version",
+        Purpose::Version,
+        Resource::core("version"),
+    );
+    let Some(body) = fact.record(client.get("/version")) else {
         return (None, fact);
-    }
-    let parsed = serde_json::from_slice::<Info>(&reply.body)
-        .ok()
-        .and_then(|i| {
-            // Go's semver check in Prometheus reads `Major()`/`Minor()` of gitVersion; the
-            // numeric fields carry the same numbers, minor possibly with a `+`.
-            let major = i.major.trim_end_matches('+').parse().ok()?;
-            let minor = i.minor.trim_end_matches('+').parse().ok()?;
-            Some((major, minor))
-        });
+    };
+    let parsed = serde_json::from_slice::<Info>(&body).ok().and_then(|i| {
+        // Go's semver check in Prometheus reads `Major()`/`Minor()` of gitVersion; the
+        // numeric fields carry the same numbers, minor possibly with a `+`.
+        let major = i.major.trim_end_matches('+').parse().ok()?;
+        let minor = i.minor.trim_end_matches('+').parse().ok()?;
+        Some((major, minor))
+    });
     fact.object_count = parsed.map(|_| 1);
     (parsed, fact)
 }
