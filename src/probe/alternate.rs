@@ -156,15 +156,94 @@ fn node_proxy_path(path: &str) -> Option<(&str, &str)> {
     (rest.is_empty() || rest.starts_with('/')).then_some((node, rest))
 }
 
-/// The other access path of `resolved` (an active target of `job` scraped at `scrape_url`), when
-/// it was discovered by a `role: node` Kubernetes SD entry and scrapes a kubelet metrics path.
-pub(crate) fn plan(
+/// Plans the other access path for the targets of one job.
+///
+/// The rules suggested for a job's targets are nearly always the same, so the job with them
+/// appended (and their regexes compiled) is built once per distinct rule set rather than once per
+/// target: on a fleet of thousands of kubelet targets the per-target copies cost more than all
+/// the relabeling.
+pub(crate) struct Planner<'a> {
+    job: &'a ScrapeConfig,
+    version: PrometheusVersion,
+    amended: Vec<(Vec<SuggestedRule>, Option<ScrapeConfig>)>,
+}
+
+impl<'a> Planner<'a> {
+    /// Distinct rule sets kept per job; a job whose targets need more is amended per target.
+    const KEPT: usize = 8;
+
+    pub(crate) fn new(job: &'a ScrapeConfig, version: PrometheusVersion) -> Planner<'a> {
+        Planner {
+            job,
+            version,
+            amended: Vec::new(),
+        }
+    }
+
+    /// The other access path of `resolved` (an active target of the job scraped at
+    /// `scrape_url`), when it was discovered by a `role: node` Kubernetes SD entry and scrapes a
+    /// kubelet metrics path.
+    pub(crate) fn plan(
+        &mut self,
+        targets: &JobTargets,
+        resolved: &ResolvedTarget,
+        scrape_url: &str,
+    ) -> Option<Plan> {
+        let (configured, tried, node, rules) = suggest(self.job, targets, resolved, scrape_url)?;
+        let url = self.relabeled_url(&resolved.target.discovered, &rules)?;
+        (url != scrape_url).then_some(Plan {
+            configured,
+            tried,
+            node,
+            url,
+            rules,
+        })
+    }
+
+    /// The scrape URL of a target discovered with `discovered` once `rules` are appended to the
+    /// job's `relabel_configs`.
+    fn relabeled_url(&mut self, discovered: &Labels, rules: &[SuggestedRule]) -> Option<String> {
+        let at = match self.amended.iter().position(|(kept, _)| kept == rules) {
+            Some(at) => at,
+            None => {
+                let amended = amend(self.job, rules, self.version);
+                if self.amended.len() >= Self::KEPT {
+                    self.amended.remove(0);
+                }
+                self.amended.push((rules.to_vec(), amended));
+                self.amended.len() - 1
+            }
+        };
+        let fixed = self.amended[at].1.as_ref()?;
+        match populate(fixed, &Labels::new(), discovered, self.version, false).state {
+            TargetState::Active { scrape_url, .. } => Some(scrape_url),
+            _ => None,
+        }
+    }
+}
+
+/// The job with `rules` appended to its `relabel_configs`; `None` if a rule does not compile.
+fn amend(
+    job: &ScrapeConfig,
+    rules: &[SuggestedRule],
+    version: PrometheusVersion,
+) -> Option<ScrapeConfig> {
+    let mut fixed = job.clone();
+    for r in rules {
+        fixed
+            .relabel_configs
+            .push(r.to_rule(&job.location, version)?);
+    }
+    Some(fixed)
+}
+
+/// Which path `resolved` takes, which it would try instead, its node, and the rules that switch.
+fn suggest(
     job: &ScrapeConfig,
     targets: &JobTargets,
     resolved: &ResolvedTarget,
     scrape_url: &str,
-    version: PrometheusVersion,
-) -> Option<Plan> {
+) -> Option<(AccessPath, AccessPath, String, Vec<SuggestedRule>)> {
     let sd = job.service_discovery.get(resolved.sd_index)?;
     let SdKind::Kubernetes(k) = &sd.kind else {
         return None;
@@ -242,34 +321,7 @@ pub(crate) fn plan(
         }
         (AccessPath::Direct, AccessPath::ApiServerProxy)
     };
-    let url = relabeled_url(job, discovered, &rules, version)?;
-    (url != scrape_url).then_some(Plan {
-        configured,
-        tried,
-        node,
-        url,
-        rules,
-    })
-}
-
-/// The scrape URL of a target discovered with `discovered` once `rules` are appended to the
-/// job's `relabel_configs`.
-fn relabeled_url(
-    job: &ScrapeConfig,
-    discovered: &Labels,
-    rules: &[SuggestedRule],
-    version: PrometheusVersion,
-) -> Option<String> {
-    let mut fixed = job.clone();
-    for r in rules {
-        fixed
-            .relabel_configs
-            .push(r.to_rule(&job.location, version)?);
-    }
-    match populate(&fixed, &Labels::new(), discovered, version, false).state {
-        TargetState::Active { scrape_url, .. } => Some(scrape_url),
-        _ => None,
-    }
+    Some((configured, tried, node, rules))
 }
 
 #[cfg(test)]

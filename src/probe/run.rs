@@ -54,6 +54,7 @@ fn plan(
         };
         let transport = Transport::new(&scrape.http, &options.transport).map_err(|e| e.to_string());
         let mut seen: HashMap<(&Labels, &str), usize> = HashMap::new();
+        let mut alternates = alternate::Planner::new(scrape, version);
         for (i, resolved) in job.targets.iter().enumerate() {
             let TargetState::Active { labels, scrape_url } = &resolved.target.state else {
                 continue;
@@ -74,7 +75,7 @@ fn plan(
                 body_size_limit: scrape.limits.body_size_limit,
                 payload: Some(crate::probe::payload::options(scrape, labels, version)),
                 transport: transport.clone(),
-                alternate: alternate::plan(scrape, job, resolved, scrape_url, version),
+                alternate: alternates.plan(job, resolved, scrape_url),
                 alertmanager: None,
             });
         }
