@@ -23,8 +23,9 @@ use crate::transport::TransportError;
 pub struct TlsFacts {
     /// The name verified (and sent as SNI when it is a DNS name): `server_name` or the URL host.
     pub server_name: String,
-    /// The chain as presented, leaf first; empty when the handshake ended before it.
-    pub chain: Vec<CertFacts>,
+    /// The chain as presented, leaf first; empty when the handshake ended before it. Shared by
+    /// every handshake of the job that was shown the same certificates.
+    pub chain: Arc<[CertFacts]>,
     /// The verdict under the job's own settings; `None` when no chain was seen.
     pub problem: Option<TlsProblem>,
     /// Whether a chain was seen and judged.
@@ -64,6 +65,58 @@ pub struct TlsSetup {
     pub server_name: Option<String>,
     pub insecure_skip_verify: bool,
     ca_configured: bool,
+    chains: ParsedChains,
+}
+
+/// Certificate chains already parsed for this job, by their DER bytes.
+///
+/// The targets of a job mostly share a few servers (through the API server proxy, hundreds of
+/// targets share one), and every probe keeps its chain's facts for the report: parsed once and
+/// shared, a fleet's facts hold each chain once instead of once per target, and the X.509
+/// parsing is done once per chain.
+#[derive(Debug, Default, Clone)]
+struct ParsedChains(Arc<Mutex<Vec<KeptChain>>>);
+
+/// A chain's DER bytes (each certificate's length, then its bytes) and its parsed facts.
+type KeptChain = (Vec<u8>, Arc<[CertFacts]>);
+
+impl ParsedChains {
+    /// Distinct chains kept; past this, the oldest is forgotten (and parsed again if seen again).
+    const KEPT: usize = 64;
+
+    fn get(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+    ) -> Arc<[CertFacts]> {
+        let mut key = Vec::new();
+        for der in std::iter::once(end_entity).chain(intermediates) {
+            key.extend_from_slice(&(der.len() as u64).to_le_bytes());
+            key.extend_from_slice(der);
+        }
+        let Ok(mut kept) = self.0.lock() else {
+            return parse_chain(end_entity, intermediates);
+        };
+        if let Some((_, chain)) = kept.iter().find(|(k, _)| *k == key) {
+            return chain.clone();
+        }
+        let chain = parse_chain(end_entity, intermediates);
+        if kept.len() >= Self::KEPT {
+            kept.remove(0);
+        }
+        kept.push((key, chain.clone()));
+        chain
+    }
+}
+
+fn parse_chain(
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+) -> Arc<[CertFacts]> {
+    std::iter::once(end_entity)
+        .chain(intermediates)
+        .filter_map(|der| CertFacts::parse(der))
+        .collect()
 }
 
 impl TlsSetup {
@@ -142,6 +195,7 @@ impl TlsSetup {
             server_name: tls.server_name.clone().filter(|s| !s.is_empty()),
             insecure_skip_verify: tls.insecure_skip_verify,
             ca_configured: tls.ca_file.is_some(),
+            chains: ParsedChains::default(),
         })
     }
 
@@ -156,6 +210,7 @@ impl TlsSetup {
             provider: self.provider.clone(),
             insecure_skip_verify: self.insecure_skip_verify,
             capture: capture.clone(),
+            chains: self.chains.clone(),
         });
         let builder = rustls::ClientConfig::builder_with_provider(self.provider.clone())
             .with_protocol_versions(&self.versions)
@@ -249,7 +304,7 @@ fn add_system_roots(roots: &mut RootCertStore) {
 /// What the verifier saw during one handshake.
 #[derive(Debug, Clone, Default)]
 pub struct Capture {
-    pub chain: Vec<CertFacts>,
+    pub chain: Arc<[CertFacts]>,
     pub problem: Option<TlsProblem>,
     pub judged: bool,
     pub name_that_verifies: Option<String>,
@@ -261,6 +316,7 @@ struct CapturingVerifier {
     provider: Arc<CryptoProvider>,
     insecure_skip_verify: bool,
     capture: Arc<Mutex<Capture>>,
+    chains: ParsedChains,
 }
 
 impl CapturingVerifier {
@@ -301,9 +357,7 @@ impl ServerCertVerifier for CapturingVerifier {
         _ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        let mut chain: Vec<CertFacts> = Vec::with_capacity(1 + intermediates.len());
-        chain.extend(CertFacts::parse(end_entity));
-        chain.extend(intermediates.iter().filter_map(|c| CertFacts::parse(c)));
+        let chain = self.chains.get(end_entity, intermediates);
         let host = host_of(server_name);
         let verdict = self.verify_with(end_entity, intermediates, server_name, now);
         let now_secs = now.as_secs() as i64;
@@ -382,5 +436,45 @@ impl ServerCertVerifier for CapturingVerifier {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn self_signed(name: &str) -> CertificateDer<'static> {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let params = rcgen::CertificateParams::new(vec![name.to_string()]).expect("params");
+        params.self_signed(&key).expect("certificate").der().clone()
+    }
+
+    #[test]
+    fn a_chain_is_parsed_once_and_shared_and_others_are_kept_apart() {
+        let chains = ParsedChains::default();
+        let (a, b) = (self_signed("a.example"), self_signed("b.example"));
+        let first = chains.get(&a, &[]);
+        let again = chains.get(&a, &[]);
+        assert!(Arc::ptr_eq(&first, &again));
+        assert_eq!(first[0].dns_names, vec!["a.example".to_string()]);
+        let other = chains.get(&b, &[]);
+        assert_eq!(other[0].dns_names, vec!["b.example".to_string()]);
+        // The same leaf with an intermediate is another chain.
+        let longer = chains.get(&a, std::slice::from_ref(&b));
+        assert_eq!(longer.len(), 2);
+        assert!(!Arc::ptr_eq(&first, &longer));
+    }
+
+    #[test]
+    fn only_the_newest_chains_are_kept() {
+        let chains = ParsedChains::default();
+        let first = self_signed("first.example");
+        let kept = chains.get(&first, &[]);
+        for i in 0..ParsedChains::KEPT {
+            chains.get(&self_signed(&format!("n{i}.example")), &[]);
+        }
+        let parsed_again = chains.get(&first, &[]);
+        assert!(!Arc::ptr_eq(&kept, &parsed_again));
+        assert_eq!(kept, parsed_again);
     }
 }
