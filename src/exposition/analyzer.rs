@@ -416,7 +416,7 @@ impl Analyzer {
             family.series += distinct;
         }
         let series = self.untracked_series + counted.per_family.iter().sum::<u64>();
-        let mut top = families.clone();
+        let mut top = families;
         top.sort_by(|a, b| b.series.cmp(&a.series).then_with(|| a.name.cmp(&b.name)));
         top.truncate(self.options.top_families);
         let (stopped, stopped_at_line) = match self.stopped {

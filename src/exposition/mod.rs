@@ -52,7 +52,7 @@ pub struct Options {
     /// Keep analyzing after the scrape is known to fail (for complete counts); by default the
     /// analysis stops at the first failure, as soon as a limit is exceeded.
     pub keep_going: bool,
-    /// Series identities remembered for exact counts (8–16 bytes each).
+    /// Series identities remembered for exact counts (16 bytes each).
     pub max_tracked_series: usize,
     /// Families counted by name; later ones are pooled.
     pub max_families: usize,
