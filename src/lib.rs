@@ -7,6 +7,7 @@
 
 pub mod go_quote;
 pub mod labels;
+pub(crate) mod recent;
 pub mod source;
 pub mod version;
 

@@ -14,6 +14,7 @@ use crate::config::model::{KubernetesRole, RelabelAction, RelabelRule, ScrapeCon
 use crate::config::regex::PromRegex;
 use crate::labels::{reserved, Labels};
 use crate::probe::Health;
+use crate::recent::Recent;
 use crate::targets::{populate, JobTargets, ResolvedTarget, TargetState};
 use crate::version::PrometheusVersion;
 
@@ -165,7 +166,7 @@ fn node_proxy_path(path: &str) -> Option<(&str, &str)> {
 pub(crate) struct Planner<'a> {
     job: &'a ScrapeConfig,
     version: PrometheusVersion,
-    amended: Vec<(Vec<SuggestedRule>, Option<ScrapeConfig>)>,
+    amended: Recent<Vec<SuggestedRule>, Option<ScrapeConfig>>,
 }
 
 impl<'a> Planner<'a> {
@@ -176,7 +177,7 @@ impl<'a> Planner<'a> {
         Planner {
             job,
             version,
-            amended: Vec::new(),
+            amended: Recent::new(Self::KEPT),
         }
     }
 
@@ -203,18 +204,14 @@ impl<'a> Planner<'a> {
     /// The scrape URL of a target discovered with `discovered` once `rules` are appended to the
     /// job's `relabel_configs`.
     fn relabeled_url(&mut self, discovered: &Labels, rules: &[SuggestedRule]) -> Option<String> {
-        let at = match self.amended.iter().position(|(kept, _)| kept == rules) {
-            Some(at) => at,
-            None => {
-                let amended = amend(self.job, rules, self.version);
-                if self.amended.len() >= Self::KEPT {
-                    self.amended.remove(0);
-                }
-                self.amended.push((rules.to_vec(), amended));
-                self.amended.len() - 1
-            }
-        };
-        let fixed = self.amended[at].1.as_ref()?;
+        let (job, version) = (self.job, self.version);
+        let fixed = self
+            .amended
+            .get_or_build(
+                |kept| kept == rules,
+                || (rules.to_vec(), amend(job, rules, version)),
+            )
+            .as_ref()?;
         match populate(fixed, &Labels::new(), discovered, self.version, false).state {
             TargetState::Active { scrape_url, .. } => Some(scrape_url),
             _ => None,

@@ -15,6 +15,7 @@ use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use serde::Serialize;
 
 use crate::config::model::TlsConfig;
+use crate::recent::Recent;
 use crate::transport::certs::{classify, CertFacts, TlsProblem};
 use crate::transport::TransportError;
 
@@ -74,11 +75,17 @@ pub struct TlsSetup {
 /// targets share one), and every probe keeps its chain's facts for the report: parsed once and
 /// shared, a fleet's facts hold each chain once instead of once per target, and the X.509
 /// parsing is done once per chain.
-#[derive(Debug, Default, Clone)]
-struct ParsedChains(Arc<Mutex<Vec<KeptChain>>>);
+#[derive(Debug, Clone)]
+struct ParsedChains(Arc<Mutex<Recent<ChainDer, Arc<[CertFacts]>>>>);
 
-/// A chain's DER bytes (each certificate's length, then its bytes) and its parsed facts.
-type KeptChain = (Vec<u8>, Arc<[CertFacts]>);
+/// A chain's certificates as presented, leaf first, in DER.
+type ChainDer = Vec<Vec<u8>>;
+
+impl Default for ParsedChains {
+    fn default() -> Self {
+        ParsedChains(Arc::new(Mutex::new(Recent::new(Self::KEPT))))
+    }
+}
 
 impl ParsedChains {
     /// Distinct chains kept; past this, the oldest is forgotten (and parsed again if seen again).
@@ -89,23 +96,24 @@ impl ParsedChains {
         end_entity: &CertificateDer<'_>,
         intermediates: &[CertificateDer<'_>],
     ) -> Arc<[CertFacts]> {
-        let mut key = Vec::new();
-        for der in std::iter::once(end_entity).chain(intermediates) {
-            key.extend_from_slice(&(der.len() as u64).to_le_bytes());
-            key.extend_from_slice(der);
-        }
         let Ok(mut kept) = self.0.lock() else {
             return parse_chain(end_entity, intermediates);
         };
-        if let Some((_, chain)) = kept.iter().find(|(k, _)| *k == key) {
-            return chain.clone();
-        }
-        let chain = parse_chain(end_entity, intermediates);
-        if kept.len() >= Self::KEPT {
-            kept.remove(0);
-        }
-        kept.push((key, chain.clone()));
-        chain
+        let presented = || std::iter::once(end_entity).chain(intermediates);
+        kept.get_or_build(
+            |ders| {
+                ders.len() == 1 + intermediates.len()
+                    && ders
+                        .iter()
+                        .zip(presented())
+                        .all(|(kept, der)| kept[..] == der[..])
+            },
+            || {
+                let ders = presented().map(|der| der.to_vec()).collect();
+                (ders, parse_chain(end_entity, intermediates))
+            },
+        )
+        .clone()
     }
 }
 
