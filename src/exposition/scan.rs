@@ -54,6 +54,16 @@ pub(crate) struct LineFacts {
     pub type_text: Vec<u8>,
 }
 
+/// What the fast path did with a line.
+enum Fast {
+    /// The whole line was read; the position after its newline.
+    Done(usize),
+    /// Name and labels were read; the value starts here, in [`State::Value`].
+    Value(usize),
+    /// Nothing was kept: the states read the line.
+    No,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     LineStart,
@@ -508,10 +518,17 @@ impl Scanner {
                         self.state = State::LabelsBegin;
                         i += 1;
                     }
-                    _ if metric_start(b) => {
-                        self.begin_series(i);
-                        self.state = State::Name;
-                    }
+                    _ if metric_start(b) => match self.fast_line(buf, i) {
+                        Fast::Done(next) => {
+                            *pos = next;
+                            return true;
+                        }
+                        Fast::Value(at) => i = at,
+                        Fast::No => {
+                            self.begin_series(i);
+                            self.state = State::Name;
+                        }
+                    },
                     _ => {
                         self.line.kind = LineKind::Sample;
                         let got = Self::got(buf, i);
@@ -972,11 +989,148 @@ impl Scanner {
         false
     }
 
+    /// A sample line of the common shape, `name[{label="value",…}] value[ timestamp]`, read in
+    /// one straight pass when it lies wholly in this chunk: no escapes, no blanks inside the
+    /// braces, valid UTF-8. Anything else is left to the states ([`Fast::No`]: nothing was
+    /// kept, the line starts over there) so every error keeps its exact message; a tail that
+    /// is not plain ([`Fast::Value`]) continues in [`State::Value`] as the states would.
+    #[inline]
+    fn fast_line(&mut self, buf: &[u8], start: usize) -> Fast {
+        let len = buf.len();
+        let mut i = start;
+        while i < len && metric_char(buf[i]) {
+            i += 1;
+        }
+        if i >= len {
+            return Fast::No;
+        }
+        self.push_name(&buf[start..i]);
+        let braces = buf[i] == b'{';
+        if braces {
+            i += 1;
+            loop {
+                match buf.get(i) {
+                    Some(b'}') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&b) if label_start(b) => {}
+                    _ => return self.fast_abandon(),
+                }
+                let name_start = i;
+                while i < len && label_char(buf[i]) {
+                    i += 1;
+                }
+                let name_end = i;
+                if buf.get(i..i + 2) != Some(b"=\"") {
+                    return self.fast_abandon();
+                }
+                let value_start = i + 2;
+                let Some(at) = memchr3(b'"', b'\\', b'\n', &buf[value_start..]) else {
+                    return self.fast_abandon();
+                };
+                let value_end = value_start + at;
+                if buf[value_end] != b'"' {
+                    return self.fast_abandon();
+                }
+                let value = &buf[value_start..value_end];
+                if !self.ascii && std::str::from_utf8(value).is_err() {
+                    return self.fast_abandon();
+                }
+                self.fast_label(&buf[name_start..name_end], value);
+                i = value_end + 1;
+                match buf.get(i) {
+                    Some(b',') => i += 1,
+                    Some(b'}') => {
+                        i += 1;
+                        break;
+                    }
+                    _ => return self.fast_abandon(),
+                }
+            }
+        } else if buf[i] != b' ' && buf[i] != b'\t' {
+            return self.fast_abandon();
+        }
+        while i < len && matches!(buf[i], b' ' | b'\t') {
+            i += 1;
+        }
+        match buf.get(i) {
+            None | Some(b'\n') => return self.fast_abandon(),
+            Some(b'{') if !braces => return self.fast_abandon(),
+            Some(_) => {}
+        }
+        // As `begin_series` and `end_series` would: the series text runs up to the value.
+        self.line.kind = LineKind::Sample;
+        self.line.series_hash = xxh3_64(&buf[start..i]);
+        if let Some(next) = self.simple_tail(buf, i) {
+            return Fast::Done(next);
+        }
+        self.start_token();
+        self.state = State::Value;
+        Fast::Value(i)
+    }
+
+    /// The line is not of the fast path's shape: forget what it kept.
+    #[cold]
+    fn fast_abandon(&mut self) -> Fast {
+        self.reset_line();
+        Fast::No
+    }
+
+    /// `end_label` for a label read in place: `name` and `value` are whole, without escapes,
+    /// and `value` is valid UTF-8.
+    #[inline]
+    fn fast_label(&mut self, name: &[u8], value: &[u8]) {
+        let line = &mut self.line;
+        let kept = &name[..name.len().min(NAME_CAP)];
+        let name_len = name.len() as u64;
+        let value_len = value.len() as u64;
+        line.labels += 1;
+        if name_len > self.record_name_len
+            && line
+                .longest_name
+                .as_ref()
+                .is_none_or(|(_, l)| name_len > *l)
+        {
+            line.longest_name = Some((kept.to_vec(), name_len));
+        }
+        if value_len > self.record_value_len
+            && line
+                .longest_value
+                .as_ref()
+                .is_none_or(|(_, l)| value_len > *l)
+        {
+            line.longest_value = Some((kept.to_vec(), value_len));
+        }
+        for (i, target) in self.settings.target_names.iter().enumerate() {
+            if target.as_slice() == kept {
+                line.target_names_present |= 1 << i.min(31);
+            }
+        }
+        if self.settings.collect_labels {
+            if line.checked.len() <= line.checked_len {
+                line.checked.push(CheckedLabel::default());
+            }
+            let slot = &mut line.checked[line.checked_len];
+            line.checked_len += 1;
+            slot.name.clear();
+            slot.name.extend_from_slice(kept);
+            slot.name_len = name_len;
+            slot.value_prefix.clear();
+            slot.value_prefix
+                .extend_from_slice(&value[..value.len().min(VALUE_PREFIX)]);
+            slot.value_len = value_len;
+        }
+    }
+
     /// The common end of a sample line, `value[ timestamp]\n`, read in place when it lies
     /// wholly in this chunk; returns the position after the newline, or `None` (nothing
     /// consumed) to let the states handle anything else.
     #[inline]
     fn simple_tail(&mut self, buf: &[u8], i: usize) -> Option<usize> {
+        if let Some(next) = plain_tail(buf, i) {
+            return Some(next);
+        }
         let token_end = |from: usize| {
             buf[from..]
                 .iter()
@@ -1032,4 +1186,38 @@ impl Scanner {
             self.push_label(piece);
         }
     }
+}
+
+/// The most common tail, `digits[.digits][ digits]\n`, wholly in `buf` from `i`: a value of at
+/// most 30 bytes and a timestamp of at most 18 digits, which every format accepts (a decimal
+/// float; an int64 or a float timestamp), so nothing needs checking. Returns the position after
+/// the newline, or `None` for anything else.
+#[inline]
+fn plain_tail(buf: &[u8], i: usize) -> Option<usize> {
+    let mut k = i;
+    while buf.get(k)?.is_ascii_digit() {
+        k += 1;
+    }
+    if k == i {
+        return None;
+    }
+    if buf[k] == b'.' {
+        k += 1;
+        while buf.get(k)?.is_ascii_digit() {
+            k += 1;
+        }
+    }
+    if k - i > 30 {
+        return None;
+    }
+    match buf[k] {
+        b'\n' => return Some(k + 1),
+        b' ' => k += 1,
+        _ => return None,
+    }
+    let timestamp = k;
+    while buf.get(k)?.is_ascii_digit() {
+        k += 1;
+    }
+    (k - timestamp <= 18 && buf[k] == b'\n').then_some(k + 1)
 }

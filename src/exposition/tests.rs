@@ -475,3 +475,116 @@ fn broken_gzip_fails_like_go() {
     let analyzer = GzipAnalyzer::new(Analyzer::new(options()), 0);
     assert_eq!(analyzer.finish().verdict.error.as_deref(), Some("EOF"));
 }
+
+/// Lines the scanner reads in one pass when they lie in one chunk, and their near misses that it
+/// leaves to the state machine: fed whole, in small chunks (so that most lines cross a chunk
+/// boundary and take the state machine's path) and byte by byte (never the one-pass reading),
+/// every summary must be the same.
+#[test]
+fn the_one_pass_reading_and_the_state_machine_agree() {
+    let long_name = "n".repeat(1500);
+    let long_value = "v".repeat(5000);
+    let mut inputs: Vec<Vec<u8>> = [
+        "m{a=\"1\",b=\"2\"} 1 1700000000000\nm{a=\"1\",b=\"2\"} 2 1700000000001\n",
+        "m{a=\"1\",b=\"2\"}  1\nm{a=\"1\",b=\"2\"} 1\nm{a=\"1\",b=\"2\"}\t1\n",
+        "m{a=\"x\\\"y\",b=\"z\\\\\\\\\",c=\"\\n\"} 1\nm{a=\"x\\\"y\",b=\"z\\\\\\\\\",c=\"\\n\"} 1\n",
+        "m{} 1\nm{} 1 123\nm {} 1\nm {a=\"b\"} 1\nm{a=\"1\",} 1\nm{a=\"b\"}1\n",
+        "m 1\nm 1 -5\nm 1 1.5\nm 1 12345678901234567890\nm 1 123456789012345678\n",
+        "m 1 1234567890123456789\nm 1 99999999999999999999\nm 1 1e3\nm 1 +5\nm 1 5x\n",
+        "m NaN\nm +Inf\nm -Inf\nm -1.5e3\nm .5\nm 5.\nm 1e999\nm 0x1p3\nm 1_0\nm true\n",
+        "m 123456789012345678901234567890\nm 1234567890123456789012345678901\n",
+        "m 12345678901234567890123456789012345678901234567890123456789012345678901\n",
+        "m 1 \nm 1  \nm 1 2 \nm\t1\nm 1\t2\nm 1 2 3\nm  1\n m 1\n",
+        "m{a=\"é€😀\"} 1\nm{a=\"é\",b=\"€\"} 1 5\n",
+        "m{job=\"x\",instance=\"y\",a=\"z\"} 1\nm{instance=\"y\"} 1\n",
+        "m{a=b} 1\nm{a=\"b\" c=\"d\"} 1\nm{a=\"b\",c=\"d\" } 1\nm{a=\"b\"c=\"d\"} 1\n",
+        "m{,} 1\nm{a=\"b\"} \nm\nm{a=\"b\"}\nm{ a=\"b\"} 1\nm{a =\"b\"} 1\nm{a= \"b\"} 1\n",
+        "m{\"quoted.name\"=\"v\"} 1\n{\"m\"} 1\n{\"m\",a=\"b\"} 1\nm{\"a\"=\"b\",c=\"d\"} 1\n",
+        "# HELP m Help.\n# TYPE m counter\nm 1\n# a comment\n\nm{a=\"b\"} 2\n",
+        "m_total 1 # {t=\"1\"} 1\nm 1 # x\n",
+        "m{a=\"1\"} 1\nlast{a=\"2\"} 3 17",
+        "m{a=\"1\"} 1\nlast{a=\"2\"",
+    ]
+    .iter()
+    .map(|text| text.as_bytes().to_vec())
+    .collect();
+    inputs.push(format!("{long_name}{{a=\"1\"}} 1\n{long_name} 2\n").into_bytes());
+    inputs.push(
+        format!("m{{{long_name}=\"1\",b=\"{long_value}\"}} 1\nm{{b=\"1\"}} 1\n").into_bytes(),
+    );
+    inputs.push(b"m{a=\"\xff\"} 1\nm{a=\"x\",b=\"\xc3\"} 1\n".to_vec());
+    inputs.push(b"m{a=\"\xff\xfe\"} 1\nm{b=\"\xe2\x82\"} 1\nm{b=\"\xe2\x82\xac\"} 1\n".to_vec());
+    let all: Vec<u8> = inputs.concat();
+    inputs.push(all);
+
+    let limits = Limits {
+        label_limit: 4,
+        label_name_length_limit: 1200,
+        label_value_length_limit: 4000,
+        ..Limits::default()
+    };
+    let option_sets = [
+        options(),
+        Options {
+            keep_going: true,
+            ..options()
+        },
+        Options {
+            keep_going: true,
+            ..with_limits(limits)
+        },
+        Options {
+            keep_going: true,
+            honor_labels: true,
+            ..with_limits(limits)
+        },
+        with_limits(Limits {
+            label_value_length_limit: 3,
+            ..Limits::default()
+        }),
+        Options {
+            keep_going: true,
+            version: crate::version::PrometheusVersion::V2_42,
+            ..options()
+        },
+        Options {
+            keep_going: true,
+            content_type: Some("application/openmetrics-text; version=1.0.0".to_string()),
+            ..options()
+        },
+        Options {
+            keep_going: true,
+            content_type: Some("text/plain; version=0.0.4".to_string()),
+            ..options()
+        },
+        Options {
+            keep_going: true,
+            target_labels: Vec::new(),
+            ..with_limits(limits)
+        },
+    ];
+    // Once the analysis stops, later chunks are not counted: bytes depend on the chunking then.
+    let seen = |mut summary: Summary, opts: &Options| {
+        if !opts.keep_going {
+            summary.bytes = 0;
+        }
+        json(&summary)
+    };
+    for (n, input) in inputs.iter().enumerate() {
+        for (o, opts) in option_sets.iter().enumerate() {
+            let whole = seen(analyze(input, opts.clone()), opts);
+            for size in [1, 2, 3, 7, 64] {
+                let mut analyzer = Analyzer::new(opts.clone());
+                for chunk in input.chunks(size) {
+                    analyzer.feed(chunk);
+                }
+                assert_eq!(
+                    seen(analyzer.finish(), opts),
+                    whole,
+                    "input {n}, options {o}, chunks of {size}: {:?}",
+                    String::from_utf8_lossy(input)
+                );
+            }
+        }
+    }
+}
