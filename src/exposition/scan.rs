@@ -1026,7 +1026,7 @@ impl Scanner {
                     return self.fast_abandon();
                 }
                 let value_start = i + 2;
-                let Some(at) = memchr3(b'"', b'\\', b'\n', &buf[value_start..]) else {
+                let Some(at) = find_value_end(&buf[value_start..]) else {
                     return self.fast_abandon();
                 };
                 let value_end = value_start + at;
@@ -1103,7 +1103,8 @@ impl Scanner {
             line.longest_value = Some((kept.to_vec(), value_len));
         }
         for (i, target) in self.settings.target_names.iter().enumerate() {
-            if target.as_slice() == kept {
+            // Lengths and first bytes rule out nearly every label before a whole comparison.
+            if target.len() == kept.len() && target.first() == kept.first() && target == kept {
                 line.target_names_present |= 1 << i.min(31);
             }
         }
@@ -1220,4 +1221,88 @@ fn plain_tail(buf: &[u8], i: usize) -> Option<usize> {
         k += 1;
     }
     (k - timestamp <= 18 && buf[k] == b'\n').then_some(k + 1)
+}
+
+/// The first `"`, `\\` or newline in `text`: where a label value read in place ends (or stops
+/// being simple). Eight bytes at a time: label values are mostly a few dozen bytes, too short
+/// for `memchr3`'s setup to pay off.
+#[inline]
+fn find_value_end(text: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `word ^ (ONES * c)` is zero where `word` has `c`. `(x - ONES) & !x & HIGH` marks
+    // zero bytes; it can also mark a byte above a real zero (a borrow), never one below it, so
+    // the lowest mark is exact.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut words = text.chunks_exact(8);
+    let mut at = 0;
+    for word in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let word = u64::from_le_bytes(bytes);
+        let found = zero(word ^ (ONES * u64::from(b'"')))
+            | zero(word ^ (ONES * u64::from(b'\\')))
+            | zero(word ^ (ONES * u64::from(b'\n')));
+        if found != 0 {
+            return Some(at + (found.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|b| matches!(b, b'"' | b'\\' | b'\n'))
+        .map(|i| at + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn value_end_is_the_first_quote_backslash_or_newline() {
+        let naive = |text: &[u8]| text.iter().position(|b| matches!(b, b'"' | b'\\' | b'\n'));
+        for len in 0..40 {
+            for at in 0..=len {
+                for stop in [b'"', b'\\', b'\n'] {
+                    // Bytes next to the stop ones (`!`, `#`, `[`, `]`, 0x0b) and above 0x80
+                    // must not be taken for them.
+                    let mut text: Vec<u8> = (0..len)
+                        .map(|i| [b'a', b'!', b'#', b'[', b']', 0x0b, 0xa2, 0xdc][i % 8])
+                        .collect();
+                    if at < len {
+                        text[at] = stop;
+                        if at + 1 < len {
+                            text[at + 1] = b'"';
+                        }
+                    }
+                    assert_eq!(find_value_end(&text), naive(&text), "{text:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_tails_are_read_in_place_and_others_left_alone() {
+        for (tail, end) in [
+            ("1\n", Some(2)),
+            ("1 \n", Some(3)),
+            ("12.5 1700000000000\n", Some(19)),
+            ("5. 123456789012345678\n", Some(22)),
+            ("5 1234567890123456789\n", None),
+            ("123456789012345678901234567890\n", Some(31)),
+            ("1234567890123456789012345678901\n", None),
+            (".5\n", None),
+            ("1e3\n", None),
+            ("1 -5\n", None),
+            ("1  2\n", None),
+            ("1\t2\n", None),
+            ("1 2 \n", None),
+            ("1 2", None),
+            ("1", None),
+            ("+1\n", None),
+        ] {
+            assert_eq!(plain_tail(tail.as_bytes(), 0), end, "{tail:?}");
+        }
+    }
 }
