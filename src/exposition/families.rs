@@ -203,40 +203,63 @@ impl SeriesSet {
     }
 
     /// Counts the remembered samples: equal hashes are one series (of the family that has it).
+    ///
+    /// The pairs are first grouped in place by the hash's top byte (hashes are uniform, so the
+    /// groups are even), then each group, small enough to stay in cache, is counted with a
+    /// table of its own. Several times faster than sorting the whole vector for a few hundred
+    /// thousand series.
     pub(crate) fn count(mut self, families: usize) -> SeriesCounts {
-        sort_by_hash(&mut self.seen);
         let mut counts = SeriesCounts {
             per_family: vec![0; families],
             duplicates: 0,
         };
-        let mut previous = None;
-        for &(hash, family) in &self.seen {
-            if previous == Some(hash) {
-                counts.duplicates += 1;
-                continue;
-            }
-            previous = Some(hash);
-            if let Some(count) = counts.per_family.get_mut(family as usize) {
-                *count += 1;
+        let mut table: Vec<u64> = Vec::new();
+        for group in group_by_top_byte(&mut self.seen) {
+            let group = &self.seen[group];
+            let size = (group.len() * 2).next_power_of_two().max(16);
+            table.clear();
+            table.resize(size, 0);
+            let mask = size - 1;
+            // 0 marks a free slot, so a hash of 0 is remembered apart.
+            let mut zero = false;
+            for &(hash, family) in group {
+                let new = if hash == 0 {
+                    !std::mem::replace(&mut zero, true)
+                } else {
+                    let mut slot = hash as usize & mask;
+                    loop {
+                        match table[slot] {
+                            0 => {
+                                table[slot] = hash;
+                                break true;
+                            }
+                            seen if seen == hash => break false,
+                            _ => slot = (slot + 1) & mask,
+                        }
+                    }
+                };
+                if !new {
+                    counts.duplicates += 1;
+                } else if let Some(count) = counts.per_family.get_mut(family as usize) {
+                    *count += 1;
+                }
             }
         }
         counts
     }
 }
 
-/// Sorts by hash: first in place into 256 buckets by the hash's top byte (hashes are uniform, so
-/// the buckets are even), then each bucket, small enough to stay in cache, on its own. About
-/// twice as fast as one sort of the whole vector for a few hundred thousand series.
-fn sort_by_hash(seen: &mut [(u64, u32)]) {
+/// Reorders `seen` in place so that pairs with the same top byte of their hash are together;
+/// returns the groups. A short vector is one group.
+fn group_by_top_byte(seen: &mut [(u64, u32)]) -> Vec<std::ops::Range<usize>> {
     const SMALL: usize = 1 << 12;
     if seen.len() <= SMALL {
-        seen.sort_unstable_by_key(|&(hash, _)| hash);
-        return;
+        return vec![0..seen.len()];
     }
-    let bucket = |hash: u64| (hash >> 56) as usize;
+    let group = |hash: u64| (hash >> 56) as usize;
     let mut ends = [0usize; 256];
     for &(hash, _) in seen.iter() {
-        ends[bucket(hash)] += 1;
+        ends[group(hash)] += 1;
     }
     let mut sum = 0;
     for end in ends.iter_mut() {
@@ -246,21 +269,19 @@ fn sort_by_hash(seen: &mut [(u64, u32)]) {
     let mut next = [0usize; 256];
     next[1..].copy_from_slice(&ends[..255]);
     let starts = next;
-    // Every entry is swapped straight into the next free place of its bucket.
-    for b in 0..256 {
-        while next[b] < ends[b] {
-            let to = bucket(seen[next[b]].0);
-            if to == b {
-                next[b] += 1;
+    // Every pair is swapped straight into the next free place of its group.
+    for g in 0..256 {
+        while next[g] < ends[g] {
+            let to = group(seen[next[g]].0);
+            if to == g {
+                next[g] += 1;
             } else {
-                seen.swap(next[b], next[to]);
+                seen.swap(next[g], next[to]);
                 next[to] += 1;
             }
         }
     }
-    for (start, end) in starts.iter().zip(&ends) {
-        seen[*start..*end].sort_unstable_by_key(|&(hash, _)| hash);
-    }
+    starts.iter().zip(&ends).map(|(s, e)| *s..*e).collect()
 }
 
 #[cfg(test)]
@@ -316,23 +337,51 @@ mod tests {
     }
 
     #[test]
-    fn bucketed_sort_sorts() {
+    fn groups_hold_one_top_byte_and_counts_match_a_sort() {
         let mut rng = 0x2545_f491_4f6c_dd1du64;
-        let mut seen: Vec<(u64, u32)> = (0..20_000u32)
-            .map(|i| {
-                rng ^= rng << 13;
-                rng ^= rng >> 7;
-                rng ^= rng << 17;
-                // Some hashes twice, and a skewed top byte.
-                (if i % 7 == 0 { 42 } else { rng >> (i % 3) }, i)
-            })
-            .collect();
-        let mut expected = seen.clone();
-        expected.sort_unstable();
-        sort_by_hash(&mut seen);
-        let hashes: Vec<u64> = seen.iter().map(|e| e.0).collect();
-        assert!(hashes.windows(2).all(|w| w[0] <= w[1]));
-        seen.sort_unstable();
-        assert_eq!(seen, expected);
+        let mut set = SeriesSet::new(1 << 20);
+        let mut pairs = Vec::new();
+        for i in 0..20_000u32 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            // Repeated hashes, 0, and a skewed top byte.
+            let hash = match i % 7 {
+                0 => 42,
+                1 => 0,
+                2 => rng >> 9,
+                _ => rng,
+            };
+            let family = (hash % 5) as u32;
+            pairs.push((hash, family));
+            assert!(set.record(hash, family));
+        }
+        let mut grouped = pairs.clone();
+        let groups = group_by_top_byte(&mut grouped);
+        assert_eq!(groups.len(), 256);
+        for group in groups {
+            let top: Vec<u64> = grouped[group].iter().map(|p| p.0 >> 56).collect();
+            assert!(top.windows(2).all(|w| w[0] == w[1]));
+        }
+        grouped.sort_unstable();
+        pairs.sort_unstable();
+        assert_eq!(grouped, pairs);
+
+        // A series' family follows from its hash here, so the counts are exact.
+        let mut expected = vec![0u64; 5];
+        let mut duplicates = 0;
+        pairs.sort_unstable_by_key(|p| p.0);
+        for (i, pair) in pairs.iter().enumerate() {
+            if i > 0 && pairs[i - 1].0 == pair.0 {
+                duplicates += 1;
+            } else {
+                expected[pair.1 as usize] += 1;
+            }
+        }
+        let counts = set.count(5);
+        assert_eq!(
+            (counts.per_family, counts.duplicates),
+            (expected, duplicates)
+        );
     }
 }
