@@ -254,7 +254,7 @@ impl SeriesSet {
 fn group_by_top_byte(seen: &mut [(u64, u32)]) -> Vec<std::ops::Range<usize>> {
     const SMALL: usize = 1 << 12;
     if seen.len() <= SMALL {
-        return vec![0..seen.len()];
+        return std::iter::once(0..seen.len()).collect();
     }
     let group = |hash: u64| (hash >> 56) as usize;
     let mut ends = [0usize; 256];
