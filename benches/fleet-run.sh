@@ -19,7 +19,8 @@
 #
 # Usage: benches/fleet-run.sh [--skip-small] [--concurrency N]
 # Needs: jq, python3 (loopback measurement), /usr/bin/time (Debian `time`).
-# FLEET_PROM_PREFLIGHT=BIN runs another build of prom-preflight (a baseline) against the same scenario.
+# FLEET_PROM_PREFLIGHT=BIN runs another build of prom-preflight (a baseline) against the same scenario;
+# FLEET_KUBESIM=BIN likewise serves the scenario with another build of kubesim.
 # FLEET_PERF=1 also records flat CPU profiles of both processes with `perf` (kept with FLEET_KEEP=1);
 # the wall and RSS figures of such a run include perf's overhead on prom-preflight.
 set -euo pipefail
@@ -45,7 +46,7 @@ if [ -z "${FLEET_NO_BUILD:-}" ]; then
   (cd "$root" && cargo build --quiet --release -p kubesim --bin kubesim && cargo build --quiet --release --bin prom-preflight)
 fi
 ours=${FLEET_PROM_PREFLIGHT:-$root/target/release/prom-preflight}
-kubesim="$root/target/release/kubesim"
+kubesim=${FLEET_KUBESIM:-$root/target/release/kubesim}
 work=$(mktemp -d)
 sim_pid=""
 cleanup() {

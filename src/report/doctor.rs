@@ -384,9 +384,15 @@ fn phases(fetch: &Fetch) -> String {
         ("first byte", p.first_byte),
         ("transfer", p.transfer),
     ];
-    let mut parts: Vec<String> = named
-        .iter()
-        .filter_map(|(name, d)| d.map(|d| format!("{name} {}ms", d.as_millis())))
+    let mut parts: Vec<String> = p
+        .connection_reused
+        .then(|| "reused connection".to_string())
+        .into_iter()
+        .chain(
+            named
+                .iter()
+                .filter_map(|(name, d)| d.map(|d| format!("{name} {}ms", d.as_millis()))),
+        )
         .collect();
     if let Ok(response) = &fetch.outcome {
         parts.push(format!("HTTP {}", response.status));

@@ -53,11 +53,19 @@ pub fn evidence(p: &ProbeFacts) -> String {
         return p.client_error.clone().unwrap_or_default();
     };
     let ph = &fetch.phases;
+    // A reused connection had no dns, connect or tls phase of its own.
+    let opening = if ph.connection_reused {
+        "reused connection".to_string()
+    } else {
+        format!(
+            "dns {}, connect {}, tls {}",
+            secs(ph.dns),
+            secs(ph.connect),
+            secs(ph.tls)
+        )
+    };
     let mut parts = vec![format!(
-        "phases: dns {}, connect {}, tls {}, first byte {}, transfer {}, total {:.3}s of {}s",
-        secs(ph.dns),
-        secs(ph.connect),
-        secs(ph.tls),
+        "phases: {opening}, first byte {}, transfer {}, total {:.3}s of {}s",
         secs(ph.first_byte),
         secs(ph.transfer),
         ph.total.as_secs_f64(),

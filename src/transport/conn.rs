@@ -17,6 +17,7 @@ use tokio::time::timeout_at;
 use crate::config::model::Secret;
 use crate::transport::auth::Credentials;
 use crate::transport::body::{BodyConsumer, BodyEnd, BodyStats, Decoder, Sink};
+use crate::transport::pool::{Connection, Key, Pool, SendError, Sender};
 use crate::transport::verifier::{TlsFacts, TlsSetup};
 use crate::transport::{
     FailureKind, Fetch, FetchFailure, Options, Phase, Phases, Request, Response, TransportError,
@@ -30,6 +31,7 @@ pub(crate) struct Inner {
     pub follow_redirects: bool,
     pub enable_http2: bool,
     pub options: Options,
+    pub pool: Pool,
 }
 
 /// An `http://` proxy reached with CONNECT for https targets and absolute-form requests for
@@ -88,8 +90,9 @@ impl From<FetchFailure> for HopError {
 /// A response whose headers arrived; the body is still to be read.
 struct Opened {
     response: hyper::Response<Incoming>,
-    version: &'static str,
-    conn_task: tokio::task::JoinHandle<()>,
+    /// The connection it came on, and where that leads (for the pool once the body is read).
+    connection: Connection,
+    key: Key,
 }
 
 pub(crate) async fn get(
@@ -135,7 +138,7 @@ pub(crate) async fn get(
         let location = header(&opened.response, hyper::header::LOCATION);
         if inner.follow_redirects && matches!(status, 301 | 302 | 303 | 307 | 308) {
             if let Some(loc) = &location {
-                opened.conn_task.abort();
+                drop(opened.connection);
                 if redirects.len() >= inner.options.max_redirects {
                     phases.total = start.elapsed();
                     fetch.phases = phases;
@@ -184,7 +187,8 @@ fn header(resp: &hyper::Response<Incoming>, name: hyper::header::HeaderName) -> 
         .map(str::to_string)
 }
 
-/// DNS, connect, TLS, request, response headers.
+/// The request's response headers: on an idle connection to the same place when the pool has
+/// one, else on a new one (DNS, connect, TLS).
 async fn open(
     inner: &Inner,
     url: &url::Url,
@@ -210,6 +214,78 @@ async fn open(
     let port = url
         .port_or_known_default()
         .unwrap_or(if https { 443 } else { 80 });
+    let key = Key { https, host, port };
+    let absolute_form = inner.proxy.is_some() && !https;
+    let replayable = request.body.is_none();
+    if let Some(mut connection) = inner.pool.take(&key) {
+        let req = build_request(
+            url,
+            request,
+            authorization.clone(),
+            referer,
+            connection.sender.is_http2(),
+            absolute_form,
+        )?;
+        let t = Instant::now();
+        match timeout_at(deadline, connection.sender.send(req)).await {
+            Err(_) => return Err(FetchFailure::timeout(Phase::FirstByte).into()),
+            Ok(Ok(response)) => {
+                phases.connection_reused = true;
+                phases.first_byte = Some(t.elapsed());
+                *tls_out = connection.tls.clone();
+                return Ok(Opened {
+                    response,
+                    connection,
+                    key,
+                });
+            }
+            // The server closed the idle connection as the request went out: Go's transport
+            // sends it again on a new connection when that is safe, and so do we.
+            Ok(Err(SendError { not_sent, error }))
+                if not_sent || (replayable && closed(&error)) => {}
+            Ok(Err(SendError { error, .. })) => return Err(hyper_failure(error)),
+        }
+    }
+    let mut connection = dial(inner, &key, deadline, phases, tls_out).await?;
+    let req = build_request(
+        url,
+        request,
+        authorization,
+        referer,
+        connection.sender.is_http2(),
+        absolute_form,
+    )?;
+    let t = Instant::now();
+    let response = match timeout_at(deadline, connection.sender.send(req)).await {
+        Err(_) => return Err(FetchFailure::timeout(Phase::FirstByte).into()),
+        Ok(Err(e)) => return Err(hyper_failure(e.error)),
+        Ok(Ok(r)) => r,
+    };
+    phases.first_byte = Some(t.elapsed());
+    Ok(Opened {
+        response,
+        connection,
+        key,
+    })
+}
+
+/// Whether a send failed because the connection was already closed (not because of what the
+/// server answered).
+fn closed(error: &hyper::Error) -> bool {
+    error.is_canceled() || error.is_closed() || error.is_incomplete_message()
+}
+
+/// A new connection to `key`: DNS, connect (through the proxy when configured), TLS, and the
+/// HTTP handshake.
+async fn dial(
+    inner: &Inner,
+    key: &Key,
+    deadline: tokio::time::Instant,
+    phases: &mut Phases,
+    tls_out: &mut Option<TlsFacts>,
+) -> Result<Connection, HopError> {
+    let Key { https, host, port } = key;
+    let (https, port) = (*https, *port);
     let (dial_host, dial_port) = match &inner.proxy {
         Some(p) => (p.host.clone(), p.port),
         None => (host.clone(), port),
@@ -238,110 +314,103 @@ async fn open(
     let _ = tcp.set_nodelay(true);
     let mut stream: Box<dyn Io> = Box::new(tcp);
     if let (Some(proxy), true) = (&inner.proxy, https) {
-        stream = proxy_connect(stream, proxy, &host, port, deadline).await?;
+        stream = proxy_connect(stream, proxy, host, port, deadline).await?;
     }
     phases.connect = Some(t.elapsed());
-    let mut h2 = false;
+    let mut tls = None;
     if https {
-        let name = inner
-            .tls
-            .server_name
-            .clone()
-            .unwrap_or_else(|| host.clone());
-        let alpn: &[&[u8]] = if inner.enable_http2 {
-            &[b"h2", b"http/1.1"]
-        } else {
-            &[b"http/1.1"]
-        };
-        let (config, capture) = inner
-            .tls
-            .client_config(alpn)
-            .map_err(|e| FetchFailure::new(FailureKind::Tls { problem: None }, e.to_string()))?;
-        let server_name = ServerName::try_from(name.clone()).map_err(|_| {
-            FetchFailure::new(
-                FailureKind::Tls { problem: None },
-                format!("tls: invalid server name {name:?}"),
-            )
-        })?;
-        let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
-        let t = Instant::now();
-        let result = timeout_at(deadline, connector.connect(server_name, stream)).await;
-        let mut facts = inner.tls.facts(&name, &capture);
-        let tls_stream = match result {
-            Err(_) => {
-                *tls_out = Some(facts);
-                return Err(FetchFailure::timeout(Phase::Tls).into());
-            }
-            Ok(Err(e)) => {
-                let failure = tls_failure(&e, &facts);
-                *tls_out = Some(facts);
-                return Err(failure.into());
-            }
-            Ok(Ok(s)) => s,
-        };
-        phases.tls = Some(t.elapsed());
-        let (_, session) = tls_stream.get_ref();
-        facts.protocol_version = session
-            .protocol_version()
-            .map(|v| format!("{v:?}").replace('_', "."));
-        facts.alpn = session
-            .alpn_protocol()
-            .map(|p| String::from_utf8_lossy(p).into_owned());
-        h2 = session.alpn_protocol() == Some(b"h2");
-        *tls_out = Some(facts);
-        stream = Box::new(tls_stream);
+        let (tls_stream, facts) = handshake(inner, host, stream, deadline, phases, tls_out).await?;
+        *tls_out = Some(facts.clone());
+        tls = Some(facts);
+        stream = tls_stream;
     }
-    let req = build_request(
-        url,
-        request,
-        authorization,
-        referer,
-        h2,
-        inner.proxy.is_some() && !https,
-    )?;
-    let t = Instant::now();
+    let h2 = tls
+        .as_ref()
+        .is_some_and(|facts: &TlsFacts| facts.alpn.as_deref() == Some("h2"));
     let io = TokioIo::new(stream);
-    let (response, conn_task, version) = if h2 {
-        let (mut sender, conn) = timeout_at(
+    let (sender, driver) = if h2 {
+        let (sender, conn) = timeout_at(
             deadline,
             hyper::client::conn::http2::handshake(TokioExecutor::new(), io),
         )
         .await
         .map_err(|_| FetchFailure::timeout(Phase::FirstByte))?
         .map_err(hyper_failure)?;
-        let task = tokio::spawn(async move {
+        let driver = tokio::spawn(async move {
             let _ = conn.await;
         });
-        let resp = timeout_at(deadline, sender.send_request(req)).await;
-        (resp, task, "HTTP/2.0")
+        (Sender::Http2(sender), driver)
     } else {
-        let (mut sender, conn) = timeout_at(deadline, hyper::client::conn::http1::handshake(io))
+        let (sender, conn) = timeout_at(deadline, hyper::client::conn::http1::handshake(io))
             .await
             .map_err(|_| FetchFailure::timeout(Phase::FirstByte))?
             .map_err(hyper_failure)?;
-        let task = tokio::spawn(async move {
+        let driver = tokio::spawn(async move {
             let _ = conn.await;
         });
-        let resp = timeout_at(deadline, sender.send_request(req)).await;
-        (resp, task, "HTTP/1.1")
+        (Sender::Http1(sender), driver)
     };
-    let response = match response {
+    Ok(Connection {
+        sender,
+        driver,
+        tls,
+    })
+}
+
+/// The TLS handshake, keeping the facts of the chain whether or not it is accepted.
+async fn handshake(
+    inner: &Inner,
+    host: &str,
+    stream: Box<dyn Io>,
+    deadline: tokio::time::Instant,
+    phases: &mut Phases,
+    tls_out: &mut Option<TlsFacts>,
+) -> Result<(Box<dyn Io>, TlsFacts), HopError> {
+    let name = inner
+        .tls
+        .server_name
+        .clone()
+        .unwrap_or_else(|| host.to_string());
+    let alpn: &[&[u8]] = if inner.enable_http2 {
+        &[b"h2", b"http/1.1"]
+    } else {
+        &[b"http/1.1"]
+    };
+    let (config, capture) = inner
+        .tls
+        .client_config(alpn)
+        .map_err(|e| FetchFailure::new(FailureKind::Tls { problem: None }, e.to_string()))?;
+    let server_name = ServerName::try_from(name.clone()).map_err(|_| {
+        FetchFailure::new(
+            FailureKind::Tls { problem: None },
+            format!("tls: invalid server name {name:?}"),
+        )
+    })?;
+    let connector = tokio_rustls::TlsConnector::from(std::sync::Arc::new(config));
+    let t = Instant::now();
+    let result = timeout_at(deadline, connector.connect(server_name, stream)).await;
+    let mut facts = inner.tls.facts(&name, &capture);
+    let tls_stream = match result {
         Err(_) => {
-            conn_task.abort();
-            return Err(FetchFailure::timeout(Phase::FirstByte).into());
+            *tls_out = Some(facts);
+            return Err(FetchFailure::timeout(Phase::Tls).into());
         }
         Ok(Err(e)) => {
-            conn_task.abort();
-            return Err(hyper_failure(e));
+            let failure = tls_failure(&e, &facts);
+            *tls_out = Some(facts);
+            return Err(failure.into());
         }
-        Ok(Ok(r)) => r,
+        Ok(Ok(s)) => s,
     };
-    phases.first_byte = Some(t.elapsed());
-    Ok(Opened {
-        response,
-        version,
-        conn_task,
-    })
+    phases.tls = Some(t.elapsed());
+    let (_, session) = tls_stream.get_ref();
+    facts.protocol_version = session
+        .protocol_version()
+        .map(|v| format!("{v:?}").replace('_', "."));
+    facts.alpn = session
+        .alpn_protocol()
+        .map(|p| String::from_utf8_lossy(p).into_owned());
+    Ok((Box::new(tls_stream), facts))
 }
 
 async fn resolve(
@@ -604,9 +673,10 @@ async fn read_body(
 ) -> Response {
     let Opened {
         response,
-        version,
-        conn_task,
+        connection,
+        key,
     } = opened;
+    let version = connection.sender.version();
     let status = response.status();
     let content_encoding = header(&response, hyper::header::CONTENT_ENCODING);
     let gzip = content_encoding
@@ -685,7 +755,12 @@ async fn read_body(
     };
     phases.transfer = Some(t.elapsed());
     drop(body);
-    conn_task.abort();
+    // Only a connection whose response was read to its end can carry the next request.
+    if end == BodyEnd::Complete {
+        inner.pool.put(key, connection);
+    } else {
+        drop(connection);
+    }
     out.body_prefix = decoder.prefix().to_vec();
     out.body.uncompressed_bytes = decoder.uncompressed();
     out.body.compressed_bytes = compressed;

@@ -2,6 +2,8 @@
 //! `HttpClientConfig` exactly as Prometheus would use it, but instrumented: every phase of a GET
 //! (DNS, connect, TLS, first byte, transfer) is timed, the server's certificate chain is kept even
 //! when it is rejected, and failures are data ([`Fetch::outcome`]), never panics or bare strings.
+//! Like Prometheus's per-job client, a transport keeps idle connections and sends the next
+//! request to the same `host:port` on one of them (see `pool`).
 //!
 //! This stage depends only on `config`; it knows nothing of targets, probes or checks.
 //!
@@ -25,6 +27,9 @@ mod auth;
 mod body;
 pub mod certs;
 mod conn;
+mod pool;
+#[cfg(test)]
+mod reuse_tests;
 mod verifier;
 
 use std::sync::Arc;
@@ -145,6 +150,10 @@ pub struct Phases {
     /// The whole exchange, redirects included.
     #[serde(serialize_with = "secs")]
     pub total: Duration,
+    /// The request went on an idle connection that an earlier request of the same job opened
+    /// (as Prometheus reuses them), so there was no DNS, connect or TLS phase.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub connection_reused: bool,
 }
 
 fn secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -315,6 +324,7 @@ impl Transport {
                 follow_redirects: http.follow_redirects,
                 enable_http2: http.enable_http2,
                 options: options.clone(),
+                pool: pool::Pool::default(),
             }),
         })
     }
