@@ -23,6 +23,13 @@ use crate::transport::{
     FailureKind, Fetch, FetchFailure, Options, Phase, Phases, Request, Response, TransportError,
 };
 
+/// The read buffer of an HTTP/1.1 connection grows to about this size. hyper's default (about
+/// 400 KiB) is reached by every connection that carries a large body, and idle connections keep
+/// it: in a fleet run that was about 20 MB more at peak. A response head still unfinished once
+/// this much has arrived is refused (Go accepts up to 10 MB; no metrics endpoint or API server
+/// sends a head near 64 KiB).
+pub(crate) const READ_BUFFER_MAX: usize = 64 * 1024;
+
 /// The shared state behind a `Transport`.
 pub(crate) struct Inner {
     pub tls: TlsSetup,
@@ -341,10 +348,15 @@ async fn dial(
         });
         (Sender::Http2(sender), driver)
     } else {
-        let (sender, conn) = timeout_at(deadline, hyper::client::conn::http1::handshake(io))
-            .await
-            .map_err(|_| FetchFailure::timeout(Phase::FirstByte))?
-            .map_err(hyper_failure)?;
+        let (sender, conn) = timeout_at(
+            deadline,
+            hyper::client::conn::http1::Builder::new()
+                .max_buf_size(READ_BUFFER_MAX)
+                .handshake(io),
+        )
+        .await
+        .map_err(|_| FetchFailure::timeout(Phase::FirstByte))?
+        .map_err(hyper_failure)?;
         let driver = tokio::spawn(async move {
             let _ = conn.await;
         });
@@ -656,6 +668,11 @@ fn hyper_message(e: &hyper::Error) -> String {
     }
     if e.is_incomplete_message() || e.is_closed() {
         return "EOF".into();
+    }
+    if e.is_parse_too_large() {
+        return format!(
+            "net/http: server response headers exceeded {READ_BUFFER_MAX} bytes; aborted"
+        );
     }
     if e.is_canceled() {
         return "context canceled".into();

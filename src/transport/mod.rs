@@ -27,9 +27,9 @@ mod auth;
 mod body;
 pub mod certs;
 mod conn;
-mod pool;
 #[cfg(test)]
-mod reuse_tests;
+mod conn_tests;
+mod pool;
 mod verifier;
 
 use std::sync::Arc;

@@ -24,7 +24,7 @@ const IDLE_PER_HOST: usize = 8;
 /// Idle connections kept per transport (one job's HTTP client).
 const IDLE_PER_TRANSPORT: usize = 32;
 /// Idle connections kept by the whole process.
-const IDLE_PER_PROCESS: usize = 256;
+const IDLE_PER_PROCESS: usize = 64;
 
 static IDLE_IN_PROCESS: AtomicUsize = AtomicUsize::new(0);
 

@@ -1,4 +1,5 @@
-//! Connection reuse against small servers on loopback that count the connections they accept.
+//! Connections against small servers on loopback that count the connections they accept:
+//! reuse, and the size of a response head.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::model::HttpClientConfig;
+use crate::transport::conn::READ_BUFFER_MAX;
 use crate::transport::{BodyEnd, CountOnly, Fetch, Options, Request, Transport};
 
 /// How the server treats a connection after each answer.
@@ -18,6 +20,31 @@ enum After {
     SayClose,
     /// Closes it without a word, as a server whose idle timeout passed.
     SilentClose,
+}
+
+/// A server whose every answer carries one header of `bytes` bytes.
+fn serve_long_head(bytes: usize) -> Server {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let url = format!("http://{}/metrics", listener.local_addr().expect("address"));
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let counter = accepted.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut reader = BufReader::new(stream);
+            let mut line = String::new();
+            while matches!(reader.read_line(&mut line), Ok(n) if n > 0) && line != "\r\n" {
+                line.clear();
+            }
+            let mut stream = reader.into_inner();
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nX-Padding: {}\r\nContent-Length: 5\r\n\r\nup 1\n",
+                "a".repeat(bytes)
+            );
+            let _ = stream.write_all(head.as_bytes());
+        }
+    });
+    Server { url, accepted }
 }
 
 struct Server {
@@ -241,5 +268,21 @@ fn a_reused_tls_connection_reports_the_chain_of_its_handshake() {
     assert!(
         first.problem.is_some(),
         "a self-signed chain is judged, not trusted"
+    );
+}
+
+#[test]
+fn a_long_response_head_is_read_and_a_huge_one_is_refused_in_gos_words() {
+    let fits = serve_long_head(READ_BUFFER_MAX / 2);
+    assert_all_ok(&fetch_all(&transport(), &fits.url, 1, None));
+    let over = serve_long_head(1 << 20);
+    let fetches = fetch_all(&transport(), &over.url, 1, None);
+    let failure = fetches[0]
+        .outcome
+        .as_ref()
+        .expect_err("a head over the limit fails");
+    assert_eq!(
+        failure.message,
+        format!("net/http: server response headers exceeded {READ_BUFFER_MAX} bytes; aborted")
     );
 }
