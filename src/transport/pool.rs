@@ -4,9 +4,11 @@
 //! handshake each. A reused connection carries the TLS facts of the handshake that opened it,
 //! so every target still reports the chain it was served.
 //!
-//! Bounded three ways, because each idle connection holds a file descriptor and its buffers:
-//! per `host:port` of a transport, per transport, and per process (the process-wide count keeps
-//! a run with hundreds of jobs far below the usual limit of 1,024 open files).
+//! Bounded three ways, because each idle connection holds a file descriptor and its buffers
+//! (up to 64 KiB of read buffer, see `conn::READ_BUFFER_MAX`): per `host:port` of a transport,
+//! per transport, and per process. The process-wide bound (the default probe concurrency) keeps
+//! a run with hundreds of jobs far below the usual limit of 1,024 open files, and its memory
+//! flat: a job's transport lives until its last probe ends.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
