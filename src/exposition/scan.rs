@@ -64,6 +64,23 @@ enum Fast {
     No,
 }
 
+impl LineFacts {
+    /// Records a label for the length limits, reusing the slots of earlier lines.
+    fn check_label(&mut self, name: &[u8], name_len: u64, value_prefix: &[u8], value_len: u64) {
+        if self.checked.len() <= self.checked_len {
+            self.checked.push(CheckedLabel::default());
+        }
+        let slot = &mut self.checked[self.checked_len];
+        self.checked_len += 1;
+        slot.name.clear();
+        slot.name.extend_from_slice(name);
+        slot.name_len = name_len;
+        slot.value_prefix.clear();
+        slot.value_prefix.extend_from_slice(value_prefix);
+        slot.value_len = value_len;
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     LineStart,
@@ -315,20 +332,10 @@ impl Scanner {
         let value_len = self.value_raw - self.value_escapes;
         let line = &mut self.line;
         line.labels += 1;
-        if self.label_len > self.record_name_len
-            && line
-                .longest_name
-                .as_ref()
-                .is_none_or(|(_, l)| self.label_len > *l)
-        {
+        if beats(self.label_len, self.record_name_len, &line.longest_name) {
             line.longest_name = Some((self.label.clone(), self.label_len));
         }
-        if value_len > self.record_value_len
-            && line
-                .longest_value
-                .as_ref()
-                .is_none_or(|(_, l)| value_len > *l)
-        {
+        if beats(value_len, self.record_value_len, &line.longest_value) {
             line.longest_value = Some((self.label.clone(), value_len));
         }
         for (i, target) in self.settings.target_names.iter().enumerate() {
@@ -354,17 +361,7 @@ impl Scanner {
             return;
         }
         if self.settings.collect_labels {
-            if line.checked.len() <= line.checked_len {
-                line.checked.push(CheckedLabel::default());
-            }
-            let slot = &mut line.checked[line.checked_len];
-            line.checked_len += 1;
-            slot.name.clear();
-            slot.name.extend_from_slice(&self.label);
-            slot.name_len = self.label_len;
-            slot.value_prefix.clear();
-            slot.value_prefix.extend_from_slice(&self.value_prefix);
-            slot.value_len = value_len;
+            line.check_label(&self.label, self.label_len, &self.value_prefix, value_len);
         }
     }
 
@@ -1081,20 +1078,10 @@ impl Scanner {
         let name_len = name.len() as u64;
         let value_len = value.len() as u64;
         line.labels += 1;
-        if name_len > self.record_name_len
-            && line
-                .longest_name
-                .as_ref()
-                .is_none_or(|(_, l)| name_len > *l)
-        {
+        if beats(name_len, self.record_name_len, &line.longest_name) {
             line.longest_name = Some((kept.to_vec(), name_len));
         }
-        if value_len > self.record_value_len
-            && line
-                .longest_value
-                .as_ref()
-                .is_none_or(|(_, l)| value_len > *l)
-        {
+        if beats(value_len, self.record_value_len, &line.longest_value) {
             line.longest_value = Some((kept.to_vec(), value_len));
         }
         for (i, target) in self.settings.target_names.iter().enumerate() {
@@ -1104,18 +1091,12 @@ impl Scanner {
             }
         }
         if self.settings.collect_labels {
-            if line.checked.len() <= line.checked_len {
-                line.checked.push(CheckedLabel::default());
-            }
-            let slot = &mut line.checked[line.checked_len];
-            line.checked_len += 1;
-            slot.name.clear();
-            slot.name.extend_from_slice(kept);
-            slot.name_len = name_len;
-            slot.value_prefix.clear();
-            slot.value_prefix
-                .extend_from_slice(&value[..value.len().min(VALUE_PREFIX)]);
-            slot.value_len = value_len;
+            line.check_label(
+                kept,
+                name_len,
+                &value[..value.len().min(VALUE_PREFIX)],
+                value_len,
+            );
         }
     }
 
@@ -1376,4 +1357,10 @@ fn name_end(buf: &[u8], from: usize, kind: NameKind) -> usize {
         i += 1;
     }
     i
+}
+
+/// Whether a length beats both the analyzer's record and the line's own longest so far.
+#[inline]
+fn beats(len: u64, record: u64, line_longest: &Option<(Vec<u8>, u64)>) -> bool {
+    len > record && line_longest.as_ref().is_none_or(|(_, l)| len > *l)
 }

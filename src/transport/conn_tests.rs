@@ -22,38 +22,14 @@ enum After {
     SilentClose,
 }
 
-/// A server whose every answer carries one header of `bytes` bytes.
-fn serve_long_head(bytes: usize) -> Server {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let url = format!("http://{}/metrics", listener.local_addr().expect("address"));
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let counter = accepted.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming().flatten() {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let mut reader = BufReader::new(stream);
-            let mut line = String::new();
-            while matches!(reader.read_line(&mut line), Ok(n) if n > 0) && line != "\r\n" {
-                line.clear();
-            }
-            let mut stream = reader.into_inner();
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nX-Padding: {}\r\nContent-Length: 5\r\n\r\nup 1\n",
-                "a".repeat(bytes)
-            );
-            let _ = stream.write_all(head.as_bytes());
-        }
-    });
-    Server { url, accepted }
-}
-
 struct Server {
     url: String,
     accepted: Arc<AtomicUsize>,
 }
 
-/// An HTTP/1.1 server answering every request with `body`, on a thread per connection.
-fn serve(after: After, body: &'static str) -> Server {
+/// A plain-HTTP server on loopback that counts the connections it accepts and hands each to
+/// `handle` on a thread of its own.
+fn listen(handle: impl Fn(TcpStream) + Clone + Send + 'static) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let url = format!("http://{}/metrics", listener.local_addr().expect("address"));
     let accepted = Arc::new(AtomicUsize::new(0));
@@ -61,10 +37,32 @@ fn serve(after: After, body: &'static str) -> Server {
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
             counter.fetch_add(1, Ordering::SeqCst);
-            std::thread::spawn(move || answer(stream, after, body));
+            let handle = handle.clone();
+            std::thread::spawn(move || handle(stream));
         }
     });
     Server { url, accepted }
+}
+
+/// An HTTP/1.1 server answering every request with `body`.
+fn serve(after: After, body: &'static str) -> Server {
+    listen(move |stream| answer(stream, after, body))
+}
+
+/// A server whose answer carries one header of `bytes` bytes.
+fn serve_long_head(bytes: usize) -> Server {
+    listen(move |stream| {
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        while matches!(reader.read_line(&mut line), Ok(n) if n > 0) && line != "\r\n" {
+            line.clear();
+        }
+        let head = format!(
+            "HTTP/1.1 200 OK\r\nX-Padding: {}\r\nContent-Length: 5\r\n\r\nup 1\n",
+            "a".repeat(bytes)
+        );
+        let _ = reader.into_inner().write_all(head.as_bytes());
+    })
 }
 
 fn answer(stream: TcpStream, after: After, body: &str) {
