@@ -136,12 +136,19 @@ fn assert_all_ok(fetches: &[Fetch]) {
     }
 }
 
-#[test]
-fn a_job_reuses_its_idle_connection() {
-    let server = serve(After::KeepAlive, "up 1\n");
+/// Three requests in turn through one transport to a server that treats its connections as
+/// `after` says; every one must succeed. Returns them and how many connections were accepted.
+fn three_requests(after: After) -> (Vec<Fetch>, usize) {
+    let server = serve(after, "up 1\n");
     let fetches = fetch_all(&transport(), &server.url, 3, None);
     assert_all_ok(&fetches);
-    assert_eq!(server.accepted.load(Ordering::SeqCst), 1);
+    (fetches, server.accepted.load(Ordering::SeqCst))
+}
+
+#[test]
+fn a_job_reuses_its_idle_connection() {
+    let (fetches, accepted) = three_requests(After::KeepAlive);
+    assert_eq!(accepted, 1);
     assert!(!fetches[0].phases.connection_reused);
     assert!(fetches[0].phases.connect.is_some());
     for fetch in &fetches[1..] {
@@ -161,19 +168,15 @@ fn transports_do_not_share_connections() {
 
 #[test]
 fn connection_close_is_honoured() {
-    let server = serve(After::SayClose, "up 1\n");
-    let fetches = fetch_all(&transport(), &server.url, 3, None);
-    assert_all_ok(&fetches);
-    assert_eq!(server.accepted.load(Ordering::SeqCst), 3);
+    let (fetches, accepted) = three_requests(After::SayClose);
+    assert_eq!(accepted, 3);
     assert!(fetches.iter().all(|f| !f.phases.connection_reused));
 }
 
 #[test]
 fn a_connection_the_server_dropped_is_replaced_without_an_error() {
-    let server = serve(After::SilentClose, "up 1\n");
-    let fetches = fetch_all(&transport(), &server.url, 3, None);
-    assert_all_ok(&fetches);
-    assert_eq!(server.accepted.load(Ordering::SeqCst), 3);
+    let (_, accepted) = three_requests(After::SilentClose);
+    assert_eq!(accepted, 3);
 }
 
 #[test]
