@@ -21,6 +21,7 @@ mod gzip;
 mod lexical;
 pub mod limits;
 pub mod render;
+mod runs;
 mod scan;
 pub mod summary;
 #[cfg(test)]

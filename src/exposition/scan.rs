@@ -12,6 +12,7 @@ use super::lexical::{
     metric_start, Utf8Stream, NUMBER_CAP,
 };
 use super::limits::{CheckedLabel, VALUE_PREFIX};
+use super::runs::{name_end, value_end, NameKind};
 
 /// Bytes of a metric or label name kept; longer names are counted, not stored.
 pub(crate) const NAME_CAP: usize = 1024;
@@ -1018,19 +1019,19 @@ impl Scanner {
                     return self.fast_abandon();
                 }
                 let value_start = i + 2;
-                let Some(at) = find_value_end(&buf[value_start..]) else {
+                let Some(at) = value_end(&buf[value_start..]) else {
                     return self.fast_abandon();
                 };
-                let value_end = value_start + at;
-                if buf[value_end] != b'"' {
+                let close = value_start + at;
+                if buf[close] != b'"' {
                     return self.fast_abandon();
                 }
-                let value = &buf[value_start..value_end];
+                let value = &buf[value_start..close];
                 if !self.ascii && std::str::from_utf8(value).is_err() {
                     return self.fast_abandon();
                 }
                 self.fast_label(&buf[name_start..name_stop], value);
-                i = value_end + 1;
+                i = close + 1;
                 match buf.get(i) {
                     Some(b',') => i += 1,
                     Some(b'}') => {
@@ -1199,92 +1200,15 @@ fn plain_tail(buf: &[u8], i: usize) -> Option<usize> {
     (k - timestamp <= 18 && buf[k] == b'\n').then_some(k + 1)
 }
 
-/// The first `"`, `\\` or newline in `text`: where a label value read in place ends (or stops
-/// being simple). Eight bytes at a time: label values are mostly a few dozen bytes, too short
-/// for `memchr3`'s setup to pay off.
+/// Whether a length beats both the analyzer's record and the line's own longest so far.
 #[inline]
-fn find_value_end(text: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // A byte of `word ^ (ONES * c)` is zero where `word` has `c`. `(x - ONES) & !x & HIGH` marks
-    // zero bytes; it can also mark a byte above a real zero (a borrow), never one below it, so
-    // the lowest mark is exact.
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let mut words = text.chunks_exact(8);
-    let mut at = 0;
-    for word in &mut words {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let word = u64::from_le_bytes(bytes);
-        let found = zero(word ^ (ONES * u64::from(b'"')))
-            | zero(word ^ (ONES * u64::from(b'\\')))
-            | zero(word ^ (ONES * u64::from(b'\n')));
-        if found != 0 {
-            return Some(at + (found.trailing_zeros() / 8) as usize);
-        }
-        at += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|b| matches!(b, b'"' | b'\\' | b'\n'))
-        .map(|i| at + i)
+fn beats(len: u64, record: u64, line_longest: &Option<(Vec<u8>, u64)>) -> bool {
+    len > record && line_longest.as_ref().is_none_or(|(_, l)| len > *l)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn value_end_is_the_first_quote_backslash_or_newline() {
-        let naive = |text: &[u8]| text.iter().position(|b| matches!(b, b'"' | b'\\' | b'\n'));
-        for len in 0..40 {
-            for at in 0..=len {
-                for stop in [b'"', b'\\', b'\n'] {
-                    // Bytes next to the stop ones (`!`, `#`, `[`, `]`, 0x0b) and above 0x80
-                    // must not be taken for them.
-                    let mut text: Vec<u8> = (0..len)
-                        .map(|i| [b'a', b'!', b'#', b'[', b']', 0x0b, 0xa2, 0xdc][i % 8])
-                        .collect();
-                    if at < len {
-                        text[at] = stop;
-                        if at + 1 < len {
-                            text[at + 1] = b'"';
-                        }
-                    }
-                    assert_eq!(find_value_end(&text), naive(&text), "{text:?}");
-                }
-            }
-        }
-    }
-
-    #[test]
-    fn names_end_where_the_byte_by_byte_classes_say() {
-        let naive = |buf: &[u8], kind: NameKind| {
-            let class = if kind == NameKind::Metric {
-                metric_char
-            } else {
-                label_char
-            };
-            buf.iter().position(|&b| !class(b)).unwrap_or(buf.len())
-        };
-        for kind in [NameKind::Metric, NameKind::Label] {
-            for stop in 0..=255u8 {
-                for at in 0..12 {
-                    for filler in [b'a', b'Z', b'_', b'0', b'9', b':', b'z'] {
-                        let mut buf = vec![filler; 12];
-                        buf[at] = stop;
-                        assert_eq!(
-                            name_end(&buf, 0, kind),
-                            naive(&buf, kind),
-                            "{buf:?} {}",
-                            kind == NameKind::Metric
-                        );
-                    }
-                }
-            }
-        }
-    }
 
     #[test]
     fn plain_tails_are_read_in_place_and_others_left_alone() {
@@ -1309,58 +1233,4 @@ mod tests {
             assert_eq!(plain_tail(tail.as_bytes(), 0), end, "{tail:?}");
         }
     }
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum NameKind {
-    /// `[a-zA-Z0-9_:]`
-    Metric,
-    /// `[a-zA-Z0-9_]`
-    Label,
-}
-
-/// The end of the run of name characters from `buf[from]` (`buf.len()` when it runs to the end),
-/// as `metric_char`/`label_char` would find it byte by byte, but eight bytes at a time.
-#[inline]
-fn name_end(buf: &[u8], from: usize, kind: NameKind) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    // For bytes below 0x80, `x + (0x80 - lo)` has the top bit set exactly when `x >= lo`, and no
-    // byte carries into the next: each test below is exact in every byte.
-    let at_least = |x: u64, lo: u8| x.wrapping_add(ONES * u64::from(0x80 - lo));
-    let in_range = |x: u64, lo: u8, hi: u8| at_least(x, lo) & !at_least(x, hi + 1);
-    let digits_to = if kind == NameKind::Metric { b':' } else { b'9' };
-    let mut i = from;
-    while let Some(word) = buf.get(i..i + 8) {
-        let mut bytes = [0u8; 8];
-        bytes.copy_from_slice(word);
-        let x = u64::from_le_bytes(bytes);
-        let ascii = x & LOW7;
-        let letter = in_range(ascii | (ONES * 0x20), b'a', b'z');
-        let digit = in_range(ascii, b'0', digits_to);
-        // Zero bytes of `other` (underscores of `x`): those without the top bit of `b + 0x7f | b`.
-        let other = ascii ^ (ONES * u64::from(b'_'));
-        let underscore = !((other + LOW7) | other);
-        let name = (letter | digit | underscore) & !x & HIGH;
-        if name != HIGH {
-            return i + ((!name & HIGH).trailing_zeros() / 8) as usize;
-        }
-        i += 8;
-    }
-    let class = if kind == NameKind::Metric {
-        metric_char
-    } else {
-        label_char
-    };
-    while i < buf.len() && class(buf[i]) {
-        i += 1;
-    }
-    i
-}
-
-/// Whether a length beats both the analyzer's record and the line's own longest so far.
-#[inline]
-fn beats(len: u64, record: u64, line_longest: &Option<(Vec<u8>, u64)>) -> bool {
-    len > record && line_longest.as_ref().is_none_or(|(_, l)| len > *l)
 }
