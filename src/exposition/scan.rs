@@ -12,7 +12,7 @@ use super::lexical::{
     metric_start, Utf8Stream, NUMBER_CAP,
 };
 use super::limits::{CheckedLabel, VALUE_PREFIX};
-use super::runs::{name_end, value_end, NameKind};
+use super::runs::{digits_end, name_end, value_end, NameKind};
 
 /// Bytes of a metric or label name kept; longer names are counted, not stored.
 pub(crate) const NAME_CAP: usize = 1024;
@@ -1172,32 +1172,25 @@ impl Scanner {
 /// the newline, or `None` for anything else.
 #[inline]
 fn plain_tail(buf: &[u8], i: usize) -> Option<usize> {
-    let mut k = i;
-    while buf.get(k)?.is_ascii_digit() {
-        k += 1;
-    }
+    // `buf.get(k)?` below: a tail that runs to the chunk's end is left to the states.
+    let mut k = digits_end(buf, i);
     if k == i {
         return None;
     }
-    if buf[k] == b'.' {
-        k += 1;
-        while buf.get(k)?.is_ascii_digit() {
-            k += 1;
-        }
+    if *buf.get(k)? == b'.' {
+        k = digits_end(buf, k + 1);
     }
     if k - i > 30 {
         return None;
     }
-    match buf[k] {
+    match buf.get(k)? {
         b'\n' => return Some(k + 1),
         b' ' => k += 1,
         _ => return None,
     }
     let timestamp = k;
-    while buf.get(k)?.is_ascii_digit() {
-        k += 1;
-    }
-    (k - timestamp <= 18 && buf[k] == b'\n').then_some(k + 1)
+    k = digits_end(buf, k);
+    (k - timestamp <= 18 && *buf.get(k)? == b'\n').then_some(k + 1)
 }
 
 /// Whether a length beats both the analyzer's record and the line's own longest so far.
