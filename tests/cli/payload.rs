@@ -120,3 +120,79 @@ fn an_unreadable_file_is_a_tool_error() {
         "{stderr}"
     );
 }
+
+/// Fifty thousand distinct series, about 1.1 MB: many read buffers, with lines across their edges.
+fn many_series() -> Vec<u8> {
+    let mut body = String::from("# TYPE requests_total counter\n");
+    for i in 0..50_000 {
+        body.push_str(&format!(
+            "requests_total{{path=\"/api/v1/items/{i}\",code=\"200\"}} {i}\n"
+        ));
+    }
+    body.into_bytes()
+}
+
+#[test]
+fn a_long_input_arrives_whole_and_in_order_from_a_file_and_from_stdin() {
+    let body = many_series();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = write(&dir, "metrics.txt", &body);
+    let from_file = run(&["payload", &file, "--format", "json"]);
+    let mut child = binary()
+        .args(["payload", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        // A run that stops at a parse error closes its stdin early; the summary then says why.
+        let _ = stdin.write_all(&body);
+    }
+    let from_stdin = child.wait_with_output().expect("the binary exits");
+    for output in [from_file, from_stdin] {
+        let summary = json(&output);
+        assert_eq!(summary["bytes"], body.len());
+        assert_eq!(summary["samples"], 50_000);
+        assert_eq!(summary["series"], 50_000);
+        // A chunk delivered twice, lost or out of order would break a line somewhere.
+        assert_eq!(summary["parse_errors"], 0, "{summary}");
+        assert_eq!(output.status.code(), Some(0));
+    }
+}
+
+#[test]
+fn an_input_over_the_body_limit_ends_the_run_while_stdin_stays_open() {
+    let mut child = binary()
+        .args([
+            "payload",
+            "-",
+            "--format",
+            "json",
+            "--body-size-limit",
+            "100KB",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // Written but never closed: the run must end on the limit, not wait for the end of input.
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    stdin
+        .write_all(&many_series()[..300_000])
+        .expect("stdin accepts the body");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().expect("the child can be polled").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("payload kept waiting on stdin after the body size limit");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    drop(stdin);
+    let output = child.wait_with_output().expect("the binary exits");
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        json(&output)["verdict"]["error"],
+        "body size limit exceeded"
+    );
+}
