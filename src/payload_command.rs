@@ -88,14 +88,14 @@ pub(crate) fn run(args: PayloadArgs) -> Result<u8, Error> {
     } else {
         Sink::Plain(Box::new(analyzer))
     };
-    let (filled, empty) = read_ahead(input);
-    for chunk in filled {
+    let read_ahead = ReadAhead::start(input).map_err(read_error)?;
+    for chunk in &read_ahead.filled {
         let chunk = chunk.map_err(read_error)?;
         if sink.feed(&chunk) == Flow::Stop {
             break;
         }
         // The reader has gone only when the input is used up or failed, which the loop sees next.
-        let _ = empty.send(chunk);
+        let _ = read_ahead.spent.send(chunk);
     }
     let summary = sink.finish();
     let text = match args.format {
@@ -116,47 +116,63 @@ pub(crate) fn run(args: PayloadArgs) -> Result<u8, Error> {
 
 /// Reads `input` on a thread of its own: the kernel's copy into one buffer overlaps the analysis
 /// of the one before (on one thread that copy was a quarter of the run). Full buffers arrive on
-/// the first channel, in order, ending at the end of input or after an error; spent ones go back
-/// on the second, so at most [`BUFFERS`] exist. The thread ends at the end of input, or at its
+/// `filled`, in order, ending at the end of input or after an error; spent ones go back on
+/// `spent`, so at most [`BUFFERS`] exist. The thread ends at the end of input, or at its
 /// next buffer once the analyzer has dropped its side; the process never waits for it, so a run
 /// that stops early is not held up by a stdin that stays open.
-fn read_ahead(
+struct ReadAhead {
+    /// Full buffers, in order.
+    filled: Receiver<io::Result<Vec<u8>>>,
+    /// Spent buffers, to be filled again.
+    spent: SyncSender<Vec<u8>>,
+}
+
+impl ReadAhead {
+    fn start(input: Box<dyn Read + Send>) -> io::Result<ReadAhead> {
+        let (fill, filled) = sync_channel(BUFFERS);
+        let (spent, returned) = sync_channel(BUFFERS);
+        thread::Builder::new()
+            .name("payload-read".to_string())
+            .spawn(move || read_into(input, fill, returned))?;
+        Ok(ReadAhead { filled, spent })
+    }
+}
+
+/// The reading thread's loop.
+fn read_into(
     mut input: Box<dyn Read + Send>,
-) -> (Receiver<io::Result<Vec<u8>>>, SyncSender<Vec<u8>>) {
-    let (fill, filled) = sync_channel::<io::Result<Vec<u8>>>(BUFFERS);
-    let (empty, spent) = sync_channel::<Vec<u8>>(BUFFERS);
-    thread::spawn(move || {
-        let mut spare = (0..BUFFERS).map(|_| vec![0u8; CHUNK]).collect::<Vec<_>>();
-        loop {
-            let mut buffer = match spare.pop() {
-                Some(buffer) => buffer,
-                None => match spent.recv() {
-                    Ok(buffer) => buffer,
-                    Err(_) => return,
-                },
-            };
-            buffer.resize(CHUNK, 0);
-            let read = loop {
-                match input.read(&mut buffer) {
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    other => break other,
-                }
-            };
-            let sent = match read {
-                Ok(0) => return,
-                Ok(n) => {
-                    buffer.truncate(n);
-                    fill.send(Ok(buffer))
-                }
-                Err(e) => {
-                    let _ = fill.send(Err(e));
-                    return;
-                }
-            };
-            if sent.is_err() {
+    fill: SyncSender<io::Result<Vec<u8>>>,
+    returned: Receiver<Vec<u8>>,
+) {
+    let mut spare = (0..BUFFERS).map(|_| vec![0u8; CHUNK]).collect::<Vec<_>>();
+    loop {
+        let mut buffer = match spare.pop() {
+            Some(buffer) => buffer,
+            None => match returned.recv() {
+                Ok(buffer) => buffer,
+                Err(_) => return,
+            },
+        };
+        buffer.resize(CHUNK, 0);
+        let read = loop {
+            match input.read(&mut buffer) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        let sent = match read {
+            Ok(0) => return,
+            Ok(n) => {
+                buffer.truncate(n);
+                fill.send(Ok(buffer))
+            }
+            Err(e) => {
+                let _ = fill.send(Err(e));
                 return;
             }
+        };
+        if sent.is_err() {
+            return;
         }
-    });
-    (filled, empty)
+    }
 }
