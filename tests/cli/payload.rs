@@ -22,6 +22,21 @@ fn json(output: &std::process::Output) -> serde_json::Value {
     })
 }
 
+/// `payload - --format json` with `body` on stdin, which is then closed.
+fn from_stdin(body: &[u8]) -> std::process::Output {
+    let mut child = binary()
+        .args(["payload", "-", "--format", "json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    if let Some(mut stdin) = child.stdin.take() {
+        // A run that stops early (a parse error, a limit) closes its stdin; its summary says why.
+        let _ = stdin.write_all(body);
+    }
+    child.wait_with_output().expect("the binary exits")
+}
+
 #[test]
 fn a_file_is_summarized() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -64,19 +79,7 @@ fn limits_give_prometheus_last_error_and_exit_one() {
 
 #[test]
 fn stdin_and_gzip_are_streamed() {
-    let mut child = binary()
-        .args(["payload", "-", "--format", "json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    if let Some(mut stdin) = child.stdin.take() {
-        stdin
-            .write_all(BODY.as_bytes())
-            .expect("stdin accepts the body");
-    }
-    let output = child.wait_with_output().expect("the binary exits");
-    assert_eq!(json(&output)["samples"], 2);
+    assert_eq!(json(&from_stdin(BODY.as_bytes()))["samples"], 2);
 
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     encoder.write_all(BODY.as_bytes()).expect("gzip in memory");
@@ -138,18 +141,7 @@ fn a_long_input_arrives_whole_and_in_order_from_a_file_and_from_stdin() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = write(&dir, "metrics.txt", &body);
     let from_file = run(&["payload", &file, "--format", "json"]);
-    let mut child = binary()
-        .args(["payload", "-", "--format", "json"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the binary runs");
-    if let Some(mut stdin) = child.stdin.take() {
-        // A run that stops at a parse error closes its stdin early; the summary then says why.
-        let _ = stdin.write_all(&body);
-    }
-    let from_stdin = child.wait_with_output().expect("the binary exits");
-    for output in [from_file, from_stdin] {
+    for output in [from_file, from_stdin(&body)] {
         let summary = json(&output);
         assert_eq!(summary["bytes"], body.len());
         assert_eq!(summary["samples"], 50_000);
