@@ -1,9 +1,9 @@
 //! Where the runs that make up most of a sample line end: a metric or label name, a label value
 //! up to its closing quote, and the digits of a value or timestamp. These searches are most of
-//! the payload analyzer's time, so
-//! they look at sixteen bytes at once where the CPU has SSE2 (every x86-64 CPU), eight at once
-//! elsewhere, and finish byte by byte. Every width gives the answer a byte loop would; the tests
-//! hold them to that for all 256 byte values.
+//! the payload analyzer's time, so they look at sixteen bytes at once where the CPU has SSE2
+//! (every x86-64 CPU); elsewhere names and values take eight bytes at once, and every search
+//! finishes byte by byte. Every width gives the answer a byte loop would; the tests hold them to
+//! that for all 256 byte values.
 
 use super::lexical::{label_char, metric_char};
 
