@@ -169,9 +169,12 @@ fn an_input_over_the_body_limit_ends_the_run_while_stdin_stays_open() {
         .expect("the binary runs");
     // Written but never closed: the run must end on the limit, not wait for the end of input.
     let mut stdin = child.stdin.take().expect("piped stdin");
-    stdin
-        .write_all(&many_series()[..300_000])
-        .expect("stdin accepts the body");
+    match stdin.write_all(&many_series()[..300_000]) {
+        Ok(()) => {}
+        // The run may end at the limit before it has read all that was written.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => panic!("writing to stdin: {e}"),
+    }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while child.try_wait().expect("the child can be polled").is_none() {
         if std::time::Instant::now() > deadline {
