@@ -5,8 +5,8 @@
 //! [`run`] wires the stages together for each subcommand; errors are typed in the stages and
 //! rendered only in `main`.
 //!
-//! The one `unsafe` is in `exposition::runs`: calling SSE2 comparisons, which every x86-64 CPU
-//! has, for the payload analyzer's hottest searches. Everything else is safe code.
+//! The only `unsafe` code is in `exposition::runs`: calling SSE2 comparisons, which every x86-64
+//! CPU has, for the payload analyzer's hottest searches. Everything else is safe code.
 
 #![deny(unsafe_code)]
 
