@@ -57,7 +57,7 @@ fn relabel(c: &mut Criterion) {
         group.bench_function(*name, |b| {
             b.iter(|| {
                 for target in targets {
-                    black_box(populate(job, &group_labels, target, version, false));
+                    black_box(populate(job, &group_labels, target.clone(), version, false));
                 }
             })
         });

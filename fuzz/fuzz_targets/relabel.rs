@@ -97,5 +97,5 @@ fuzz_target!(|input: Input| {
     target
         .entry("__address__".to_string())
         .or_insert_with(|| "h:1".to_string());
-    let _ = populate(job, &group, &target, version, true);
+    let _ = populate(job, &group, target, version, true);
 });

@@ -212,7 +212,15 @@ impl<'a> Planner<'a> {
                 || (rules.to_vec(), amend(job, rules, version)),
             )
             .as_ref()?;
-        match populate(fixed, &Labels::new(), discovered, self.version, false).state {
+        match populate(
+            fixed,
+            &Labels::new(),
+            discovered.clone(),
+            self.version,
+            false,
+        )
+        .state
+        {
             TargetState::Active { scrape_url, .. } => Some(scrape_url),
             _ => None,
         }

@@ -77,6 +77,8 @@ pub struct ProbeFacts {
     /// Why no request was made (the job's HTTP client could not be built).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client_error: Option<String>,
+    /// The GET itself. Its response's `body_prefix` is empty: the probe takes it out once it
+    /// has made `error_body` from it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fetch: Option<Fetch>,
     /// A decoded 401/403 answer.

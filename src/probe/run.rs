@@ -392,12 +392,19 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
     };
     let mut consumer = PayloadConsumer::new(p.payload.clone());
     let probed_at = now_unix();
-    let fetch = transport.get(&request, &mut consumer).await;
+    let mut fetch = transport.get(&request, &mut consumer).await;
     let payload = fetch
         .outcome
         .as_ref()
         .ok()
         .and_then(|response| consumer.facts(response));
+    // The prefix serves only the error body below. Facts outlive the probe (a fleet run keeps
+    // thousands), and 4 KiB each was a tenth of such a run's peak memory.
+    let body_prefix = fetch
+        .outcome
+        .as_mut()
+        .map(|response| std::mem::take(&mut response.body_prefix))
+        .unwrap_or_default();
     let (health, error) = match &p.alertmanager {
         Some(_) => alertmanager_verdict(&fetch, version),
         None => verdict(&fetch, payload.as_ref().map(|p| &p.summary), version),
@@ -415,7 +422,7 @@ async fn probe_one(p: Planned, version: PrometheusVersion) -> ProbeFacts {
             nearby_paths = nearby::ask(&transport, &p.scrape_url, p.timeout, version).await;
         }
         if !response.is_success() {
-            let text = response.body_text();
+            let text = String::from_utf8_lossy(&body_prefix);
             let path = request.url.path().to_string();
             answer = authz::decode(response.status, &text, &path);
             if response.status == 401 {

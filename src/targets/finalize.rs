@@ -40,13 +40,13 @@ pub enum TargetError {
 pub(super) fn discovered_labels(
     job: &ScrapeConfig,
     group_labels: &Labels,
-    target_labels: &Labels,
+    target_labels: Labels,
     version: PrometheusVersion,
 ) -> Labels {
-    let mut labels = target_labels.clone();
+    let mut labels = target_labels;
     // A target label set to "" still hides the group's value, as in Prometheus.
     for (name, value) in group_labels {
-        if !target_labels.contains_key(name) {
+        if !labels.contains_key(name) {
             labels.insert(name.clone(), value.clone());
         }
     }

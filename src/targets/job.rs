@@ -4,7 +4,7 @@
 use crate::config::model::{Config, ScrapeConfig};
 use crate::discover::kubernetes::Connector;
 use crate::discover::{self, SdOutcome, SdResult};
-use crate::targets::{populate, Target, TargetState};
+use crate::targets::{populate_group, Target, TargetState};
 use crate::version::PrometheusVersion;
 
 /// One job after discovery and relabeling.
@@ -12,6 +12,9 @@ use crate::version::PrometheusVersion;
 pub struct JobTargets {
     /// Index into `config.scrape_configs`.
     pub job_index: usize,
+    /// What discovery made of each SD entry, without its target groups: their labels have moved
+    /// into `targets` (a fleet's discovered labels are its largest data, and keeping them twice
+    /// doubled it).
     pub discovery: Vec<SdResult>,
     /// Every discovered target, with the SD entry it came from, in discovery order.
     pub targets: Vec<ResolvedTarget>,
@@ -92,23 +95,23 @@ fn resolve_job(
     trace: bool,
     connector: Option<&dyn Connector>,
 ) -> JobTargets {
-    let discovery = match connector {
+    let mut discovery = match connector {
         Some(connector) => discover::discover(&job.service_discovery, version, connector),
         None => discover::discover_offline(&job.service_discovery),
     };
     let mut targets = Vec::new();
-    for sd in &discovery {
-        let SdOutcome::Resolved { groups, .. } = &sd.outcome else {
+    for sd in &mut discovery {
+        let SdOutcome::Resolved { groups, .. } = &mut sd.outcome else {
             continue;
         };
         let sd_cluster = sd.kubernetes.as_ref().map(|k| k.cluster.clone());
-        for group in groups {
-            for labels in &group.targets {
-                let target = populate(job, &group.labels, labels, version, trace);
+        for group in std::mem::take(groups) {
+            let source = group.source.clone();
+            for target in populate_group(job, group, version, trace) {
                 let cluster = cluster_of(&target).or_else(|| sd_cluster.clone());
                 targets.push(ResolvedTarget {
                     sd_index: sd.sd_index,
-                    group_source: group.source.clone(),
+                    group_source: source.clone(),
                     target,
                     cluster,
                 });

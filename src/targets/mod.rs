@@ -15,6 +15,7 @@ pub mod output;
 pub use job::{resolve, resolve_jobs, resolve_offline, JobTargets, ResolvedTarget};
 
 use crate::config::model::ScrapeConfig;
+use crate::discover::TargetGroup;
 use crate::labels::Labels;
 use crate::relabel::{self, RuleStep};
 use crate::version::PrometheusVersion;
@@ -66,12 +67,41 @@ impl Target {
     }
 }
 
+/// [`populate`] for every target of `group`, in order. The group is consumed, and its last
+/// target takes the group's labels rather than a copy of them: in the node role every group is
+/// one target, and a fleet's discovered labels are its largest data.
+pub fn populate_group(
+    job: &ScrapeConfig,
+    group: TargetGroup,
+    version: PrometheusVersion,
+    trace: bool,
+) -> Vec<Target> {
+    let TargetGroup {
+        mut targets,
+        labels: group_labels,
+        ..
+    } = group;
+    let last = targets.pop();
+    let mut out: Vec<Target> = targets
+        .into_iter()
+        .map(|target_labels| populate(job, &group_labels, target_labels, version, trace))
+        .collect();
+    if let Some(target_labels) = last {
+        let mut labels = group_labels;
+        // Target labels win, and one set to "" still hides the group's value.
+        labels.extend(target_labels);
+        out.push(populate(job, &Labels::new(), labels, version, trace));
+    }
+    out
+}
+
 /// Builds the target Prometheus `version` would create in `job` from one discovered target
-/// (`target_labels`) of a group (`group_labels`).
+/// (`target_labels`) of a group (`group_labels`). The target's labels become its
+/// `discovered` labels, so they are taken rather than copied.
 pub fn populate(
     job: &ScrapeConfig,
     group_labels: &Labels,
-    target_labels: &Labels,
+    target_labels: Labels,
     version: PrometheusVersion,
     trace: bool,
 ) -> Target {

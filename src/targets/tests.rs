@@ -51,7 +51,7 @@ fn with_rule(
 }
 
 fn populate_one(job: &ScrapeConfig, target: &[(&str, &str)], version: PrometheusVersion) -> Target {
-    populate(job, &Labels::new(), &labels(target), version, false)
+    populate(job, &Labels::new(), labels(target), version, false)
 }
 
 fn active(target: &Target) -> (&Labels, &str) {
@@ -103,10 +103,38 @@ fn defaults_fill_only_absent_labels() {
 fn target_labels_win_over_group_labels_even_when_empty() {
     let group = labels(&[("a", "group"), ("b", "group"), ("__address__", "g:1")]);
     let target = labels(&[("a", "target"), ("b", ""), ("__address__", "t:1")]);
-    let result = populate(&job(), &group, &target, V3, false);
+    let result = populate(&job(), &group, target, V3, false);
     assert_eq!(get(&result.discovered, "a"), Some("target"));
     assert_eq!(get(&result.discovered, "b"), None);
     assert_eq!(get(&result.discovered, "__address__"), Some("t:1"));
+}
+
+#[test]
+fn a_group_populates_as_each_of_its_targets_would_alone() {
+    let job = with_rule(job(), "env", "prod", V3);
+    let group_labels = labels(&[("a", "group"), ("b", "group"), ("__address__", "g:1")]);
+    let members = vec![
+        labels(&[("a", "first"), ("__address__", "t:1")]),
+        labels(&[("b", ""), ("__address__", "t:2")]),
+        labels(&[("a", ""), ("b", "last")]),
+    ];
+    let one_by_one: Vec<Target> = members
+        .iter()
+        .map(|t| populate(&job, &group_labels, t.clone(), V3, false))
+        .collect();
+    let group = crate::discover::TargetGroup {
+        source: "0".to_string(),
+        targets: members,
+        labels: group_labels,
+    };
+    let together = populate_group(&job, group, V3, false);
+    assert_eq!(together, one_by_one);
+    // The last target, which takes the group's labels, still lets its own "" hide them.
+    assert_eq!(get(&together[2].discovered, "a"), None);
+    assert_eq!(get(&together[2].discovered, "b"), Some("last"));
+    assert_eq!(get(&together[2].discovered, "__address__"), Some("g:1"));
+    assert_eq!(get(&together[1].discovered, "b"), None);
+    assert_eq!(get(&together[0].discovered, "a"), Some("first"));
 }
 
 #[test]
@@ -325,7 +353,7 @@ fn trace_is_passed_through() {
     let traced = populate(
         &job,
         &Labels::new(),
-        &labels(&[("__address__", "h:1")]),
+        labels(&[("__address__", "h:1")]),
         V3,
         true,
     );

@@ -263,10 +263,6 @@ impl Response {
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
     }
-    /// The body prefix as text, lossily.
-    pub fn body_text(&self) -> String {
-        String::from_utf8_lossy(&self.body_prefix).into_owned()
-    }
 }
 
 /// Everything one GET showed, success or not.
