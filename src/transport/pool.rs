@@ -6,9 +6,13 @@
 //!
 //! Bounded three ways, because each idle connection holds a file descriptor and its buffers
 //! (up to 64 KiB of read buffer, see `conn::READ_BUFFER_MAX`): per `host:port` of a transport,
-//! per transport, and per process. The process-wide bound (the default probe concurrency) keeps
-//! a run with hundreds of jobs far below the usual limit of 1,024 open files, and its memory
-//! flat: a job's transport lives until its last probe ends.
+//! per transport, and per process. The process-wide bound keeps a run with hundreds of jobs
+//! below the usual limit of 1,024 open files (256 idle beside the default 64 in flight), and its
+//! memory flat: a job's transport lives until its last probe ends. It must still hold what the
+//! jobs being probed reuse: a fleet of 20 API servers probed 64 at a time keeps up to 8
+//! connections per API server and job busy, and a bound of 64 made such a run reopen (and
+//! handshake) 2,119 connections for its 6,000 targets instead of 572. Prometheus itself keeps
+//! up to 1,000 idle connections per host and scrape pool.
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -26,7 +30,7 @@ const IDLE_PER_HOST: usize = 8;
 /// Idle connections kept per transport (one job's HTTP client).
 const IDLE_PER_TRANSPORT: usize = 32;
 /// Idle connections kept by the whole process.
-const IDLE_PER_PROCESS: usize = 64;
+const IDLE_PER_PROCESS: usize = 256;
 
 static IDLE_IN_PROCESS: AtomicUsize = AtomicUsize::new(0);
 
