@@ -351,5 +351,5 @@ impl Transport {
 
 /// Installs ring as the process-wide rustls provider (harmless when already installed).
 pub fn install_crypto_provider() {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    let _ = verifier::go_ordered_provider().install_default();
 }
