@@ -526,24 +526,26 @@ mod tests {
             .client_config(&[])
             .expect("client config");
         let name = ServerName::try_from("127.0.0.1").expect("name");
-        let mut client =
-            rustls::ClientConnection::new(Arc::new(client_config), name).expect("client");
-        let mut server = rustls::ServerConnection::new(Arc::new(server_config)).expect("server");
+        let mut client: rustls::Connection =
+            rustls::ClientConnection::new(Arc::new(client_config), name)
+                .expect("client")
+                .into();
+        let mut server: rustls::Connection = rustls::ServerConnection::new(Arc::new(server_config))
+            .expect("server")
+            .into();
         while client.is_handshaking() || server.is_handshaking() {
-            let mut flight = Vec::new();
-            client.write_tls(&mut flight).expect("client writes");
-            server
-                .read_tls(&mut flight.as_slice())
-                .expect("server reads");
-            server.process_new_packets().expect("server handshake");
-            let mut flight = Vec::new();
-            server.write_tls(&mut flight).expect("server writes");
-            client
-                .read_tls(&mut flight.as_slice())
-                .expect("client reads");
-            client.process_new_packets().expect("client handshake");
+            deliver(&mut client, &mut server);
+            deliver(&mut server, &mut client);
         }
         server.negotiated_cipher_suite().expect("a suite").suite()
+    }
+
+    /// Moves what `from` has to send into `to`, and lets `to` process it.
+    fn deliver(from: &mut rustls::Connection, to: &mut rustls::Connection) {
+        let mut flight = Vec::new();
+        from.write_tls(&mut flight).expect("write a flight");
+        to.read_tls(&mut flight.as_slice()).expect("read a flight");
+        to.process_new_packets().expect("handshake");
     }
 
     #[test]
