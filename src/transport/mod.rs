@@ -349,7 +349,8 @@ impl Transport {
     }
 }
 
-/// Installs ring as the process-wide rustls provider (harmless when already installed).
+/// Installs ring, offering cipher suites in Go's order, as the process-wide rustls provider
+/// (harmless when already installed).
 pub fn install_crypto_provider() {
     let _ = verifier::go_ordered_provider().install_default();
 }

@@ -22,7 +22,7 @@ use crate::transport::TransportError;
 /// Cipher suites in the order Go's client offers them on a CPU with AES instructions (Go's
 /// `defaultCipherSuitesTLS13`, then its TLS 1.2 preference order), which is what Prometheus
 /// offers. ring's own order puts AES-256 first; a server honouring the client's order then
-/// spends a third more AES rounds per byte than it does for Prometheus.
+/// runs 14 AES rounds per block where it runs 10 for Prometheus.
 const GO_CIPHER_SUITE_ORDER: [rustls::CipherSuite; 9] = [
     rustls::CipherSuite::TLS13_AES_128_GCM_SHA256,
     rustls::CipherSuite::TLS13_AES_256_GCM_SHA384,
