@@ -5,6 +5,8 @@
 //! it, the address, default port and scrape interval/timeout are checked, `__meta_*` labels are
 //! removed and `instance` defaults to the address.
 
+use std::borrow::Cow;
+
 use crate::config::model::ScrapeConfig;
 use crate::labels::{reserved, set_or_delete, Labels};
 use crate::version::PrometheusVersion;
@@ -39,17 +41,27 @@ pub enum TargetError {
 /// labels, then the job's defaults where a label is absent or empty, then `params`.
 pub(super) fn discovered_labels(
     job: &ScrapeConfig,
-    group_labels: &Labels,
+    group_labels: Cow<'_, Labels>,
     target_labels: Labels,
     version: PrometheusVersion,
 ) -> Labels {
-    let mut labels = target_labels;
-    // A target label set to "" still hides the group's value, as in Prometheus.
-    for (name, value) in group_labels {
-        if !labels.contains_key(name) {
-            labels.insert(name.clone(), value.clone());
+    // Target labels win over group labels, and one set to "" still hides the group's value, as
+    // in Prometheus. Group labels the caller gave up are taken, not copied.
+    let mut labels = match group_labels {
+        Cow::Owned(mut group) => {
+            group.extend(target_labels);
+            group
         }
-    }
+        Cow::Borrowed(group) => {
+            let mut labels = target_labels;
+            for (name, value) in group {
+                if !labels.contains_key(name) {
+                    labels.insert(name.clone(), value.clone());
+                }
+            }
+            labels
+        }
+    };
     labels.retain(|_, value| !value.is_empty());
     let defaults = [
         (reserved::JOB, job.job_name.clone()),

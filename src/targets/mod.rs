@@ -14,6 +14,8 @@ pub mod output;
 
 pub use job::{resolve, resolve_jobs, resolve_offline, JobTargets, ResolvedTarget};
 
+use std::borrow::Cow;
+
 use crate::config::model::ScrapeConfig;
 use crate::discover::TargetGroup;
 use crate::labels::Labels;
@@ -87,10 +89,14 @@ pub fn populate_group(
         .map(|target_labels| populate(job, &group_labels, target_labels, version, trace))
         .collect();
     if let Some(target_labels) = last {
-        let mut labels = group_labels;
-        // Target labels win, and one set to "" still hides the group's value.
-        labels.extend(target_labels);
-        out.push(populate(job, &Labels::new(), labels, version, trace));
+        let group_labels = Cow::Owned(group_labels);
+        out.push(populate_from(
+            job,
+            group_labels,
+            target_labels,
+            version,
+            trace,
+        ));
     }
     out
 }
@@ -101,6 +107,23 @@ pub fn populate_group(
 pub fn populate(
     job: &ScrapeConfig,
     group_labels: &Labels,
+    target_labels: Labels,
+    version: PrometheusVersion,
+    trace: bool,
+) -> Target {
+    populate_from(
+        job,
+        Cow::Borrowed(group_labels),
+        target_labels,
+        version,
+        trace,
+    )
+}
+
+/// [`populate`], taking the group's labels when the caller can give them up.
+fn populate_from(
+    job: &ScrapeConfig,
+    group_labels: Cow<'_, Labels>,
     target_labels: Labels,
     version: PrometheusVersion,
     trace: bool,
