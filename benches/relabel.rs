@@ -11,7 +11,7 @@ use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use prom_preflight::config::{self, ScrapeConfig};
-use prom_preflight::targets::populate;
+use prom_preflight::targets::{populate, TargetState};
 use prom_preflight::version::PrometheusVersion;
 
 const TARGETS: usize = 1000;
@@ -51,6 +51,17 @@ fn relabel(c: &mut Criterion) {
         ),
     ];
     let group_labels = BTreeMap::new();
+    // Each job must keep its synthetic targets: a rule that dropped them all would measure the
+    // short path of a drop, not relabeling and finalization.
+    for (name, job, targets) in &cases {
+        for target in targets {
+            let state = populate(job, &group_labels, target.clone(), version, false).state;
+            assert!(
+                matches!(state, TargetState::Active { .. }),
+                "{name}: a synthetic target is not scraped: {state:?}"
+            );
+        }
+    }
     let mut group = c.benchmark_group("relabel");
     group.throughput(Throughput::Elements(TARGETS as u64));
     for (name, job, targets) in &cases {
