@@ -6,6 +6,7 @@
 #      `promtool check service-discovery CFG J --timeout 1s`, compared in CPU seconds because
 #      promtool always waits out its timeout.
 # Inputs are generated in a temporary directory, removed on exit. Needs hyperfine and promtool.
+# Fails if `prom-preflight payload` fails, or if the two tools resolve a different number of targets.
 # Usage: benches/compare-promtool.sh [PAYLOAD_MIB] [TARGETS] [RUNS]
 set -euo pipefail
 
@@ -42,12 +43,18 @@ read -r tool_s tool_user tool_sys < <(awk -F, '$1=="promtool"{print $2, $5, $6}'
 rss() { { /usr/bin/time -f %M "$@" 2>&1 >/dev/null || true; } | tail -1; }
 ours_rss=$(rss "$ours" payload "$work/cadvisor.prom")
 tool_rss=$(rss sh -c "$promtool check metrics < $work/cadvisor.prom")
+# hyperfine -i above ignores exit codes (promtool's 3); ours must succeed on its own input.
+"$ours" payload "$work/cadvisor.prom" >/dev/null
+# A small input can finish under the clocks' resolution: such a ratio is printed as "n/a".
 awk -v b="$bytes" -v o="$ours_s" -v ou="$ours_user" -v os="$ours_sys" -v t="$tool_s" \
-    -v tu="$tool_user" -v ts="$tool_sys" -v orss="$ours_rss" -v trss="$tool_rss" 'BEGIN {
+    -v tu="$tool_user" -v ts="$tool_sys" -v orss="$ours_rss" -v trss="$tool_rss" '
+  function per(a, b) { return b > 0 ? a / b : 0 }
+  function ratio(a, b) { return b > 0 ? sprintf("%.1fx", a / b) : "n/a" }
+  BEGIN {
   printf "%-16s %9s %10s %10s %12s %10s\n", "", "wall s", "cpu s", "MB/s wall", "MB/s cpu", "peak RSS"
-  printf "%-16s %9.3f %10.3f %10.0f %12.0f %8.1f MB\n", "prom-preflight", o, ou+os, b/1e6/o, b/1e6/(ou+os), orss/1024
-  printf "%-16s %9.3f %10.3f %10.0f %12.0f %8.1f MB\n", "promtool", t, tu+ts, b/1e6/t, b/1e6/(tu+ts), trss/1024
-  printf "ratio (promtool / prom-preflight): wall %.1fx, cpu %.1fx, peak RSS %.1fx\n", t/o, (tu+ts)/(ou+os), trss/orss
+  printf "%-16s %9.3f %10.3f %10.0f %12.0f %8.1f MB\n", "prom-preflight", o, ou+os, per(b/1e6, o), per(b/1e6, ou+os), orss/1024
+  printf "%-16s %9.3f %10.3f %10.0f %12.0f %8.1f MB\n", "promtool", t, tu+ts, per(b/1e6, t), per(b/1e6, tu+ts), trss/1024
+  printf "ratio (promtool / prom-preflight): wall %s, cpu %s, peak RSS %s\n", ratio(t, o), ratio(tu+ts, ou+os), ratio(trss, orss)
 }'
 echo
 
@@ -68,5 +75,9 @@ awk -v oc="$ours_cpu" -v ow="$ours_wall" -v orss="$ours_rss" -v tc="$tool_cpu" -
   printf "%-16s %9s %9s %10s %9s\n", "", "cpu s", "wall s", "peak RSS", "entries"
   printf "%-16s %9.3f %9.3f %7.1f MB %9d\n", "prom-preflight", oc, ow, orss/1024, on
   printf "%-16s %9.3f %9.3f %7.1f MB %9d\n", "promtool", tc, tw, trss/1024, tn
-  printf "ratio (promtool / prom-preflight): cpu %.1fx (promtool wall includes its 1s timeout)\n", (oc > 0 ? tc/oc : 0)
+  printf "ratio (promtool / prom-preflight): cpu %s (promtool wall includes its 1s timeout)\n", (oc > 0 ? sprintf("%.1fx", tc/oc) : "n/a")
 }'
+if [ "$ours_n" != "$targets" ] || [ "$tool_n" != "$targets" ]; then
+  echo "compare-promtool: $targets targets generated; prom-preflight resolved $ours_n, promtool $tool_n" >&2
+  exit 1
+fi
