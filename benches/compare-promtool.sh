@@ -39,12 +39,17 @@ hyperfine --style basic --warmup 1 --runs "$runs" -i --export-csv "$work/payload
 # CSV columns: command,mean,stddev,median,user,system,min,max
 read -r ours_s ours_user ours_sys < <(awk -F, '$1=="prom-preflight"{print $2, $5, $6}' "$work/payload.csv")
 read -r tool_s tool_user tool_sys < <(awk -F, '$1=="promtool"{print $2, $5, $6}' "$work/payload.csv")
-# promtool check metrics exits 3 when it has lint findings; only the resource figures matter.
-rss() { { /usr/bin/time -f %M "$@" 2>&1 >/dev/null || true; } | tail -1; }
-ours_rss=$(rss "$ours" payload "$work/cadvisor.prom")
-tool_rss=$(rss sh -c "$promtool check metrics < $work/cadvisor.prom")
-# hyperfine -i above ignores exit codes (promtool's 3); ours must succeed on its own input.
-"$ours" payload "$work/cadvisor.prom" >/dev/null
+peak_rss() { # KB; returns the command's exit status
+  local status=0
+  /usr/bin/time -f %M -o "$work/rss" "$@" >/dev/null 2>&1 || status=$?
+  tail -1 "$work/rss"
+  return "$status"
+}
+# hyperfine -i above ignores exit codes, for promtool's: `check metrics` exits 3 when it has lint
+# findings, and only its resource figures matter. Ours must succeed on its own input.
+ours_rss=$(peak_rss "$ours" payload "$work/cadvisor.prom") ||
+  { echo "compare-promtool: prom-preflight payload failed" >&2; exit 1; }
+tool_rss=$(peak_rss sh -c "$promtool check metrics < $work/cadvisor.prom" || true)
 # A small input can finish under the clocks' resolution: such a ratio is printed as "n/a".
 awk -v b="$bytes" -v o="$ours_s" -v ou="$ours_user" -v os="$ours_sys" -v t="$tool_s" \
     -v tu="$tool_user" -v ts="$tool_sys" -v orss="$ours_rss" -v trss="$tool_rss" '

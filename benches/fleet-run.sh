@@ -48,8 +48,6 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-# Every node has a kubelet, a cadvisor and a node-exporter target.
-expected_targets=$((clusters * (3 * group_nodes + 1) * 3))
 for tool in jq python3 /usr/bin/time; do
   command -v "$tool" >/dev/null || { echo "fleet-run: $tool is not installed" >&2; exit 2; }
 done
@@ -201,8 +199,11 @@ run() { # id label scenario-file
     printf "load               %s before, %s after\n", load0, load1
     print ""
   }'
+  # Every node kubesim serves has a kubelet, a cadvisor and a node-exporter target.
+  local expected_targets
+  expected_targets=$(jq '[.clusters[].nodes | length] | add * 3' "$out/ready.json")
   if [ "$targets" != "$expected_targets" ]; then
-    echo "fleet-run: $targets targets were probed, the scenario has $expected_targets" >&2
+    echo "fleet-run: $targets targets were probed, kubesim serves $expected_targets" >&2
     failed=1
   fi
   if [ "$up" != "$targets" ]; then
